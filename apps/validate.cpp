@@ -1,0 +1,141 @@
+// `synergai validate FILE...`: load and check configuration files, then print
+// what they hold. Dictionaries are checked against a testbed when one is given
+// (as --testbed or among the files, matched by name). Exit 2 on any problem.
+#include "apps/cli.hpp"
+#include "config/dictionary.hpp"
+#include "config/experiment.hpp"
+#include "config/testbed.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+namespace synergai::app {
+namespace {
+
+using namespace synergai::config;
+
+enum class Kind { testbed, dictionary, experiment };
+
+// The policy names an experiment may use.
+const std::set<std::string> policy_vocabulary{"synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"};
+
+Kind detect_kind(const std::string& file, const std::string& forced) {
+  if (forced == "testbed") return Kind::testbed;
+  if (forced == "dictionary") return Kind::dictionary;
+  if (forced == "experiment") return Kind::experiment;
+  auto ext = std::filesystem::path{file}.extension().string();
+  if (ext == ".json") return Kind::dictionary;
+  if (ext == ".yaml" || ext == ".yml") {
+    auto doc = read_yaml_file(file);
+    if (doc.root.is_object() && doc.root.contains("nodes")) return Kind::testbed;
+    if (doc.root.is_object() && doc.root.contains("experiment")) return Kind::experiment;
+  }
+  throw ValidationError{{Diagnostic{file, std::nullopt, "",
+                                    "cannot tell what kind of file this is (a testbed YAML has `nodes`, an experiment "
+                                    "YAML has `experiment`, a dictionary is .json); say it with --kind"}}};
+}
+
+void print_testbed(const std::string& file, const Testbed& tb) {
+  fmt::print("{}: testbed \"{}\": {} nodes, {} engines\n", file, tb.name, tb.nodes.size(), tb.engines.size());
+  for (const auto& n : tb.nodes) {
+    fmt::print("  node {:<8} {} {:<5} {:>3} CPUs {:>6.1f} GiB  {} configurations", n.name, to_string(n.arch),
+               to_string(n.tier), n.cpus, n.memory_gib, n.configurations().size());
+    if (!n.thread_options.empty()) fmt::print("  threads {}", fmt::join(n.thread_options, ","));
+    if (n.has_modes())
+      fmt::print("  {} power modes, default {}, switch {:.1f} s", n.power_modes.size(), *n.default_mode,
+                 n.mode_switch_latency.count());
+    fmt::print("\n");
+  }
+  for (const auto& e : tb.engines) fmt::print("  engine {}\n", e);
+}
+
+void print_dictionary(const std::string& file, const Dictionary& d, const Testbed* tb) {
+  fmt::print("{}: dictionary for testbed \"{}\": {} points, {} optima{}\n", file, d.testbed, d.points().size(),
+             d.optimum_count(), tb ? " (checked against the testbed)" : " (no testbed given: references unchecked)");
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& p : d.points()) pairs.emplace(p.engine, p.node);
+  for (const auto& [engine, node] : pairs)
+    if (const auto* best = d.optimum(engine, node))
+      fmt::print("  c* {:<24} on {:<6} {:<18} {:9.2f} QPS  pre-processing {:7.2f} s\n", engine, node,
+                 fmt::format("{}", best->config), best->qps, best->preprocessing.count());
+}
+
+void print_experiment(const std::string& file, const Experiment& x) {
+  fmt::print("{}: experiment \"{}\": {} scenarios x {} policies x {} seeds, {} jobs per run\n", file, x.name,
+             x.scenarios.size(), x.policies.size(), x.seeds, x.jobs);
+  fmt::print("  testbed {}\n  dictionary {}\n  scenarios {}\n  policies {}\n  noise sigma {}, failure probability "
+             "{}, tick {} s\n",
+             x.testbed.string(), x.dictionary.string(), fmt::join(x.scenarios, " "), fmt::join(x.policies, " "),
+             x.noise_sigma, x.failure_probability, x.tick.count());
+}
+
+int validate(const std::vector<std::string>& files, const std::string& forced_kind, const std::string& testbed_file) {
+  std::vector<Diagnostic> problems;
+  auto attempt = [&](auto&& f) {
+    try {
+      f();
+    } catch (const ValidationError& e) {
+      problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+  };
+
+  std::map<std::string, Kind> kinds;
+  for (const auto& f : files) attempt([&] { kinds[f] = detect_kind(f, forced_kind); });
+
+  // Testbeds first: dictionaries are checked against them.
+  std::map<std::string, Testbed> testbeds;  // by testbed name
+  auto add_testbed = [&](const std::string& f, bool print) {
+    attempt([&] {
+      auto tb = load_testbed(f);
+      if (print) print_testbed(f, tb);
+      testbeds.emplace(tb.name, std::move(tb));
+    });
+  };
+  if (!testbed_file.empty()) add_testbed(testbed_file, false);
+  for (const auto& [f, k] : kinds)
+    if (k == Kind::testbed) add_testbed(f, true);
+
+  auto testbed_for = [&](const std::string& dictionary_file) -> const Testbed* {
+    auto doc = read_json_file(dictionary_file);
+    if (doc.root.is_object() && doc.root.contains("testbed") && doc.root["testbed"].is_string())
+      if (auto it = testbeds.find(doc.root["testbed"].get<std::string>()); it != testbeds.end()) return &it->second;
+    return testbeds.size() == 1 ? &testbeds.begin()->second : nullptr;
+  };
+
+  for (const auto& [f, k] : kinds) {
+    if (k == Kind::dictionary) {
+      attempt([&] {
+        const Testbed* tb = testbed_for(f);
+        print_dictionary(f, load_dictionary(f, tb), tb);
+      });
+    } else if (k == Kind::experiment) {
+      attempt([&] {
+        auto x = load_experiment(f, policy_vocabulary);
+        auto tb = load_testbed(x.testbed);
+        load_dictionary(x.dictionary, &tb);
+        print_experiment(f, x);
+      });
+    }
+  }
+  if (!problems.empty()) throw ValidationError{std::move(problems)};
+  return 0;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("validate", "Check testbed, dictionary and experiment files and print what they hold");
+  static std::vector<std::string> files;
+  static std::string kind = "auto";
+  static std::string testbed;
+  cmd->add_option("files", files, "Files to check")->required();
+  cmd->add_option("--kind", kind, "auto|testbed|dictionary|experiment (auto: from extension and content)")
+      ->check(CLI::IsMember({"auto", "testbed", "dictionary", "experiment"}))
+      ->capture_default_str();
+  cmd->add_option("--testbed", testbed, "Testbed to check dictionaries against")->check(CLI::ExistingFile);
+  set_action(cmd, [] { return validate(files, kind, testbed); });
+}
+
+}  // namespace synergai::app

@@ -1,0 +1,202 @@
+#include "config/dictionary.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <tuple>
+
+namespace synergai::config {
+namespace {
+
+// Sort key for ties among equal-QPS configurations (see choose_optima).
+std::tuple<int, double, int> frugality(const NodeSpec* node, const ExecConfig& c) {
+  double budget = std::numeric_limits<double>::infinity();
+  if (node && c.mode)
+    if (const auto* m = node->find_mode(*c.mode); m && m->budget_w) budget = *m->budget_w;
+  return {c.threads, budget, c.mode.value_or(-1)};
+}
+
+auto point_order(const ProfilePoint& a, const ProfilePoint& b) {
+  return std::tie(a.engine, a.node, a.config) < std::tie(b.engine, b.node, b.config);
+}
+
+}  // namespace
+
+void Dictionary::add(ProfilePoint p) {
+  auto& slot = by_pair_[Key{p.engine, p.node}];
+  for (auto i : slot)
+    if (points_[i].config == p.config) {
+      points_[i] = std::move(p);
+      return;
+    }
+  slot.push_back(points_.size());
+  points_.push_back(std::move(p));
+}
+
+void Dictionary::set_optimum(const std::string& engine, const std::string& node, const ExecConfig& c) {
+  optimal_[Key{engine, node}] = c;
+}
+
+void Dictionary::choose_optima(const Testbed& tb) {
+  optimal_.clear();
+  for (const auto& [key, indices] : by_pair_) {
+    const NodeSpec* node = tb.find_node(key.second);
+    const ProfilePoint* best = nullptr;
+    for (auto i : indices) {
+      const auto& p = points_[i];
+      if (!best || p.qps > best->qps ||
+          (p.qps == best->qps && frugality(node, p.config) < frugality(node, best->config)))
+        best = &p;
+    }
+    if (best) optimal_[key] = best->config;
+  }
+}
+
+const ProfilePoint* Dictionary::find(std::string_view engine, std::string_view node, const ExecConfig& c) const {
+  auto it = by_pair_.find(std::pair{engine, node});
+  if (it == by_pair_.end()) return nullptr;
+  for (auto i : it->second)
+    if (points_[i].config == c) return &points_[i];
+  return nullptr;
+}
+
+const ProfilePoint* Dictionary::optimum(std::string_view engine, std::string_view node) const {
+  auto it = optimal_.find(std::pair{engine, node});
+  return it == optimal_.end() ? nullptr : find(engine, node, it->second);
+}
+
+std::vector<const ProfilePoint*> Dictionary::points_for(std::string_view engine, std::string_view node) const {
+  std::vector<const ProfilePoint*> out;
+  if (auto it = by_pair_.find(std::pair{engine, node}); it != by_pair_.end())
+    for (auto i : it->second) out.push_back(&points_[i]);
+  return out;
+}
+
+nlohmann::json to_json(const Dictionary& d) {
+  auto points = d.points();
+  std::sort(points.begin(), points.end(), point_order);
+  auto optimal = nlohmann::json::array();
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& p : points) pairs.emplace(p.engine, p.node);
+  for (const auto& [engine, node] : pairs)
+    if (const auto* best = d.optimum(engine, node)) {
+      nlohmann::json o{{"engine", engine}, {"node", node}};
+      o.update(nlohmann::json(best->config));
+      optimal.push_back(std::move(o));
+    }
+  return nlohmann::json{{"format", dictionary_format}, {"testbed", d.testbed}, {"points", points}, {"optimal", optimal}};
+}
+
+std::string dump_dictionary(const Dictionary& d) { return to_json(d).dump(1, '\t') + "\n"; }
+
+void save_dictionary(const Dictionary& d, const std::filesystem::path& path) {
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+    out << dump_dictionary(d);
+    if (!out) throw RuntimeError{fmt::format("{}: cannot write", tmp.string())};
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+Dictionary read_dictionary(const Document& doc, const Testbed* tb) {
+  Diagnostics diagnostics;
+  Cursor root{doc, diagnostics};
+  Dictionary d;
+  if (!root.object({"format", "testbed", "points", "optimal"})) diagnostics.throw_if_any();
+  (void)root.field("format").string_in({dictionary_format});
+  if (auto name = root.field("testbed").string()) {
+    d.testbed = *name;
+    if (tb && *name != tb->name)
+      root.field("testbed").error(fmt::format("dictionary is for testbed \"{}\", not \"{}\"", *name, tb->name));
+  }
+
+  // A reference to an engine, node and configuration; checked against the testbed when there is one.
+  auto read_ref = [&](const Cursor& c, ProfilePoint& p) {
+    bool ok = true;
+    if (auto e = c.field("engine").string()) p.engine = *e;
+    else ok = false;
+    if (auto n = c.field("node").string()) p.node = *n;
+    else ok = false;
+    if (auto t = c.field("threads").integer(1, 4096)) p.config.threads = static_cast<int>(*t);
+    else ok = false;
+    if (auto m = c.field("mode"); m.present()) {
+      if (auto id = m.integer(0, 1000)) p.config.mode = static_cast<int>(*id);
+      else ok = false;
+    }
+    if (ok && tb) {
+      const NodeSpec* node = tb->find_node(p.node);
+      if (!tb->find_engine(p.engine)) {
+        c.field("engine").error(fmt::format("unknown engine \"{}\" (not in testbed {})", p.engine, tb->name));
+        ok = false;
+      }
+      if (!node) {
+        c.field("node").error(fmt::format("unknown node \"{}\" (not in testbed {})", p.node, tb->name));
+        ok = false;
+      } else if (!Testbed::supports(*node, p.config)) {
+        c.error(fmt::format("{} is not a configuration of node {}", p.config, p.node));
+        ok = false;
+      }
+    }
+    return ok;
+  };
+
+  for (const auto& c : root.field("points").items()) {
+    if (!c.object({"engine", "node", "threads", "mode", "qps", "preprocessing_s", "inference_s", "queries", "source"}))
+      continue;
+    ProfilePoint p;
+    bool ok = read_ref(c, p);
+    auto qps = c.field("qps").number(0, 1e9, true);
+    auto pre = c.field("preprocessing_s").number(0, 1e7);
+    auto inf = c.field("inference_s").number(0, 1e9);
+    auto queries = c.field("queries").integer(1, 1'000'000'000);
+    auto source = c.field("source").string();
+    if (!ok || !qps || !pre || !inf || !queries || !source) continue;
+    p.qps = *qps;
+    p.preprocessing = Seconds{*pre};
+    p.inference = Seconds{*inf};
+    p.queries = static_cast<int>(*queries);
+    p.source = *source;
+    if (d.find(p.engine, p.node, p.config)) {
+      c.error(fmt::format("duplicate point for {} on {} ({})", p.engine, p.node, p.config));
+      continue;
+    }
+    d.add(std::move(p));
+  }
+
+  std::set<std::pair<std::string, std::string>> chosen;
+  for (const auto& c : root.field("optimal").items()) {
+    if (!c.object({"engine", "node", "threads", "mode"})) continue;
+    ProfilePoint ref;
+    if (!read_ref(c, ref)) continue;
+    if (!chosen.emplace(ref.engine, ref.node).second) {
+      c.error(fmt::format("second optimum for {} on {}", ref.engine, ref.node));
+      continue;
+    }
+    if (!d.find(ref.engine, ref.node, ref.config)) {
+      c.error(fmt::format("optimum {} for {} on {} is not among the points", ref.config, ref.engine, ref.node));
+      continue;
+    }
+    d.set_optimum(ref.engine, ref.node, ref.config);
+  }
+  if (diagnostics.empty()) {
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (const auto& p : d.points()) pairs.emplace(p.engine, p.node);
+    for (const auto& [engine, node] : pairs)
+      if (!chosen.count({engine, node}))
+        root.field("optimal").error(fmt::format("no optimum for {} on {}, which has points", engine, node));
+  }
+  diagnostics.throw_if_any();
+  return d;
+}
+
+Dictionary load_dictionary(const std::filesystem::path& path, const Testbed* tb) {
+  return read_dictionary(read_json_file(path), tb);
+}
+
+}  // namespace synergai::config

@@ -1,0 +1,72 @@
+#include "config/experiment.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace synergai::config {
+namespace {
+
+std::optional<std::filesystem::path> read_path(const Cursor& c, const std::filesystem::path& base) {
+  auto s = c.string();
+  if (!s) return std::nullopt;
+  std::filesystem::path p{*s};
+  if (p.is_relative()) p = base / p;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) {
+    c.error(fmt::format("file {} does not exist", p.string()));
+    return std::nullopt;
+  }
+  return p.lexically_normal();
+}
+
+std::vector<std::string> read_names(const Cursor& c, const std::set<std::string>& known, std::string_view what) {
+  std::vector<std::string> out;
+  std::string list;
+  for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+  for (const auto& item : c.items()) {
+    auto s = item.string();
+    if (!s) continue;
+    if (!known.count(*s)) {
+      item.error(fmt::format("unknown {} \"{}\" (known: {})", what, *s, list));
+    } else if (std::find(out.begin(), out.end(), *s) != out.end()) {
+      item.error(fmt::format("{} \"{}\" listed twice", what, *s));
+    } else {
+      out.push_back(*s);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Experiment read_experiment(const Document& doc, const std::filesystem::path& base_dir,
+                           const std::set<std::string>& known_policies) {
+  Diagnostics diagnostics;
+  Cursor root{doc, diagnostics};
+  Experiment x;
+  if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "noise_sigma",
+                   "failure_probability", "tick_s"})) {
+    if (auto n = root.field("experiment").string()) x.name = *n;
+    if (auto p = read_path(root.field("testbed"), base_dir)) x.testbed = *p;
+    if (auto p = read_path(root.field("dictionary"), base_dir)) x.dictionary = *p;
+    x.scenarios = read_names(root.field("scenarios"), {scenario_names.begin(), scenario_names.end()}, "scenario");
+    x.policies = read_names(root.field("policies"), known_policies, "policy");
+    if (auto s = root.field("seeds").integer(1, 100000)) x.seeds = static_cast<int>(*s);
+    if (auto j = root.field("jobs").integer(1, 1000000)) x.jobs = static_cast<int>(*j);
+    if (auto s = root.field("noise_sigma").number(0, 2)) x.noise_sigma = *s;
+    if (auto f = root.field("failure_probability"); f.present()) {
+      if (auto p = f.number(0, 1)) x.failure_probability = *p;
+    }
+    if (auto t = root.field("tick_s").number(0, 3600, true)) x.tick = Seconds{*t};
+  }
+  diagnostics.throw_if_any();
+  return x;
+}
+
+Experiment load_experiment(const std::filesystem::path& path, const std::set<std::string>& known_policies) {
+  return read_experiment(read_yaml_file(path), path.parent_path(), known_policies);
+}
+
+}  // namespace synergai::config

@@ -1,0 +1,37 @@
+// An experiment file: which scenarios to run with which policies and seeds on
+// which testbed and dictionary (docs/configuration.md; experiments/paper.yaml).
+#pragma once
+
+#include "config/document.hpp"
+#include "messages/time.hpp"
+
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace synergai::config {
+
+// The thesis's four experiments: demand (DL low, DH high) x arrival frequency (FL, FH).
+inline const std::vector<std::string> scenario_names{"DL-FL", "DL-FH", "DH-FL", "DH-FH"};
+
+struct Experiment {
+  std::string name;
+  std::filesystem::path testbed;     // resolved against the experiment file's folder
+  std::filesystem::path dictionary;  // likewise
+  std::vector<std::string> scenarios;
+  std::vector<std::string> policies;
+  int seeds = 0;                     // runs use seeds 1..seeds
+  int jobs = 0;                      // jobs per run
+  double noise_sigma = 0;            // log-normal sigma of execution-time noise
+  double failure_probability = 0;    // chance that an execution fails
+  Seconds tick{};                    // urgency re-evaluation period
+};
+
+// `known_policies` is the registry's list of names (the config layer does not
+// know the policies). Throws ValidationError.
+Experiment read_experiment(const Document& doc, const std::filesystem::path& base_dir,
+                           const std::set<std::string>& known_policies);
+Experiment load_experiment(const std::filesystem::path& path, const std::set<std::string>& known_policies);
+
+}  // namespace synergai::config
