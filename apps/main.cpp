@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   app::add_validate_command(app);
+  app::add_kube_command(app);
 
   try {
     app.parse(argc, argv);

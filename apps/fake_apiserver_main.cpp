@@ -1,0 +1,107 @@
+// synergai-fake-apiserver: the in-process fake Kubernetes API server of the
+// tests as a stand-alone program, for demos of the Kubernetes executor without
+// a cluster. It writes a kubeconfig (CA data + bearer token) that `synergai`
+// and kubectl can use, registers the testbed's nodes, runs every Job for a
+// fixed time, and serves until SIGINT or SIGTERM.
+#include "config/testbed.hpp"
+#include "kube/fake_apiserver.hpp"
+#include "kube/kubeconfig.hpp"
+#include "support/errors.hpp"
+#include "support/log.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <random>
+
+namespace {
+
+std::string kubeconfig_text(const synergai::kube::fake::FakeApiServer& server, const std::string& ns) {
+  return fmt::format(
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: synergai-fake\n  cluster:\n    server: {}\n"
+      "    certificate-authority-data: {}\nusers:\n- name: synergai-fake\n  user:\n    token: {}\n"
+      "contexts:\n- name: synergai-fake\n  context:\n    cluster: synergai-fake\n    user: synergai-fake\n"
+      "    namespace: {}\ncurrent-context: synergai-fake\npreferences: {{}}\n",
+      server.url(), synergai::kube::base64_encode(server.ca().cert_pem), server.token(), ns);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace synergai;
+  CLI::App app{"synergai-fake-apiserver: a fake Kubernetes API server (batch/v1 Jobs, v1 Nodes) over TLS"};
+  int port = 0;
+  std::string token = "synergai-demo-token";
+  std::string kubeconfig = "fake-kubeconfig.yaml";
+  std::string testbed;
+  std::string ns = "default";
+  int duration_ms = 2000;
+  double fail_rate = 0;
+  double error_rate = 0;
+  std::uint64_t seed = 1;
+  app.add_option("--port", port, "Port on 127.0.0.1 (0: any free port)")->capture_default_str();
+  app.add_option("--token", token, "Bearer token clients must send")->capture_default_str();
+  app.add_option("--write-kubeconfig", kubeconfig, "Where to write a kubeconfig for this server")->capture_default_str();
+  app.add_option("--testbed", testbed, "Register the testbed's nodes (kubernetes_node names)")->check(CLI::ExistingFile);
+  app.add_option("--namespace", ns, "Namespace written into the kubeconfig context")->capture_default_str();
+  app.add_option("--job-duration-ms", duration_ms, "How long each Job runs (unless its annotations say otherwise)")
+      ->capture_default_str();
+  app.add_option("--job-failure-rate", fail_rate, "Probability that a Job fails")->capture_default_str();
+  app.add_option("--error-rate", error_rate, "Probability of an injected 503 on every endpoint")->capture_default_str();
+  app.add_option("--seed", seed, "Seed of the fault and failure draws")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  log::configure(log::Level::info, log::Format::text);
+
+  // Every thread inherits the blocked signals; main waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  try {
+    kube::fake::ServerOptions opts;
+    opts.port = static_cast<std::uint16_t>(port);
+    opts.token = token;
+    opts.seed = seed;
+    kube::fake::FakeApiServer server{opts};
+    if (!testbed.empty())
+      for (const auto& n : config::load_testbed(testbed).nodes) server.add_node(n.kubernetes_node);
+    auto rng = std::make_shared<std::mt19937_64>(seed);
+    auto rng_mutex = std::make_shared<std::mutex>();
+    server.set_job_rule([=](const nlohmann::json& job) {
+      auto plan = kube::fake::annotation_rule(job);
+      if (!job.contains("/metadata/annotations/fake.synergai.io~1duration-ms"_json_pointer))
+        plan.run_for = std::chrono::milliseconds{duration_ms};
+      std::lock_guard lock{*rng_mutex};
+      if (fail_rate > 0 && std::uniform_real_distribution<double>{0, 1}(*rng) < fail_rate) plan.succeeds = false;
+      return plan;
+    });
+    if (error_rate > 0)
+      for (auto ep : {kube::fake::Endpoint::create_job, kube::fake::Endpoint::get_job, kube::fake::Endpoint::list_jobs,
+                      kube::fake::Endpoint::delete_job, kube::fake::Endpoint::patch_node})
+        server.set_faults(ep, kube::fake::Faults{{{503, error_rate}}, 1, {}, 0, 0, 0, 0, 0, false});
+    server.start();
+    {
+      std::ofstream out{kubeconfig};
+      out << kubeconfig_text(server, ns);
+      if (!out) throw RuntimeError{fmt::format("cannot write {}", kubeconfig)};
+    }
+    fmt::print("synergai-fake-apiserver: serving {} (kubeconfig: {})\n", server.url(), kubeconfig);
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fmt::print("synergai-fake-apiserver: stopping ({} requests served)\n", server.requests().size());
+    server.stop();
+    return exit_ok;
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_invalid_input;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "synergai-fake-apiserver: %s\n", e.what());
+    return exit_runtime_failure;
+  }
+}

@@ -1,0 +1,401 @@
+#include "kube/bridge.hpp"
+
+#include "kube/job_status.hpp"
+#include "kube/watcher.hpp"
+#include "support/log.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/all.hpp>
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+namespace synergai::kube::detail {
+
+using job_event_atom = caf::atom_constant<caf::atom("kjobevent")>;
+using job_list_atom = caf::atom_constant<caf::atom("kjoblist")>;
+using create_atom = caf::atom_constant<caf::atom("kcreate")>;
+using delete_atom = caf::atom_constant<caf::atom("kdelete")>;
+using patch_atom = caf::atom_constant<caf::atom("kpatch")>;
+
+struct JobEventMsg {
+  std::string type;
+  nlohmann::json object;
+};
+struct JobListMsg {
+  std::vector<nlohmann::json> items;
+  std::uint64_t resource_version = 0;
+};
+struct CreateMsg {
+  std::string job_id;
+  nlohmann::json manifest;
+  bool replace = false;  // delete an earlier Job of the same name first (a retry)
+};
+struct CreateReply {
+  bool ok = false;
+  bool adopted = false;
+  nlohmann::json job;
+  std::string error;
+};
+
+}  // namespace synergai::kube::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::JobEventMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::JobListMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::CreateMsg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::CreateReply)
+
+namespace synergai::kube {
+namespace {
+
+using namespace detail;
+
+using bridge_actor = executor_actor::extend<caf::reacts_to<job_event_atom, JobEventMsg>,
+                                            caf::reacts_to<job_list_atom, JobListMsg>>;
+
+TimePoint wall_now() {
+  return at_seconds(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::uint64_t rv_of(const nlohmann::json& obj) {
+  auto s = obj.value("/metadata/resourceVersion"_json_pointer, std::string{});
+  try {
+    return s.empty() ? 0 : std::stoull(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string name_of(const nlohmann::json& obj) { return obj.value("/metadata/name"_json_pointer, std::string{}); }
+
+// --- the request workers: detached actors doing blocking API calls ------------
+
+caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Client> client) {
+  (void)self;
+  return {
+      [=](create_atom, const CreateMsg& m) -> CreateReply {
+        CreateReply r;
+        try {
+          const auto name = name_of(m.manifest);
+          const auto ns = m.manifest.value("/metadata/namespace"_json_pointer, client->namespace_name());
+          if (m.replace) {
+            try {
+              client->delete_job(name, ns);
+            } catch (const ApiError& e) {
+              if (!e.is_not_found()) throw;
+            }
+            // The old Job may take a moment to go (finalizers).
+            for (int i = 0;; ++i) {
+              try {
+                r.job = client->create_job(m.manifest);
+                break;
+              } catch (const ApiError& e) {
+                if (!e.is_already_exists() || i >= 20) throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds{100 * (i + 1)});
+              }
+            }
+          } else {
+            auto created = client->create_or_adopt_job(m.manifest, m.job_id);
+            r.job = std::move(created.job);
+            r.adopted = created.adopted;
+          }
+          r.ok = true;
+        } catch (const std::exception& e) {
+          r.error = e.what();
+        }
+        return r;
+      },
+      [=](delete_atom, const std::string& name, const std::string& ns) -> std::string {
+        try {
+          client->delete_job(name, ns);
+        } catch (const ApiError& e) {
+          if (!e.is_not_found()) return e.what();
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+        return {};
+      },
+      [=](patch_atom, const std::string& node, int mode) -> std::string {
+        try {
+          nlohmann::json patch{{"metadata", {{"annotations", {{std::string{power_mode_annotation}, std::to_string(mode)}}}}}};
+          client->patch_node(node, patch);
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+        return {};
+      },
+  };
+}
+
+// --- the watch thread ---------------------------------------------------------
+
+class WatchThread {
+ public:
+  WatchThread(std::shared_ptr<Client> client, std::string ns, BackoffPolicy backoff, caf::weak_actor_ptr bridge)
+      : client_{std::move(client)} {
+    JobWatcher::Handlers h;
+    h.on_list = [bridge](const std::vector<nlohmann::json>& items, const std::string& rv) {
+      if (auto b = caf::actor_cast<bridge_actor>(bridge)) {
+        std::uint64_t v = 0;
+        try {
+          v = rv.empty() ? 0 : std::stoull(rv);
+        } catch (const std::exception&) {
+        }
+        caf::anon_send(b, job_list_atom::value, JobListMsg{items, v});
+      }
+    };
+    h.on_event = [bridge](const WatchEvent& ev) {
+      if (auto b = caf::actor_cast<bridge_actor>(bridge))
+        caf::anon_send(b, job_event_atom::value, JobEventMsg{ev.type, ev.object});
+    };
+    watcher_ = std::make_unique<JobWatcher>(*client_, managed_selector(), ns, std::move(h), backoff);
+    thread_ = std::thread{[w = watcher_.get()] { w->run(); }};
+  }
+  ~WatchThread() { stop(); }
+  void stop() {
+    watcher_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::shared_ptr<Client> client_;
+  std::unique_ptr<JobWatcher> watcher_;
+  std::thread thread_;
+};
+
+// --- the bridge ---------------------------------------------------------------
+
+struct Tracked {
+  std::string job_id;
+  std::string name;
+  execution_listener listener;
+  bool create_done = false;
+  bool started = false;
+  bool cancel_requested = false;
+  std::uint64_t created_rv = 0;
+};
+
+struct BridgeState {
+  std::shared_ptr<Client> client;
+  config::Testbed testbed;
+  BridgeOptions options;
+  std::vector<caf::actor> workers;
+  std::size_t next_worker = 0;
+  std::map<std::string, Tracked> jobs;        // by Job name
+  std::map<std::string, std::string> names;   // job id -> Job name
+  std::map<std::string, nlohmann::json> known;  // Job name -> latest object seen
+  std::set<std::string> reported;             // Job names finished in this process
+  std::shared_ptr<WatchThread> watch;
+  static inline const char* name = "kube-bridge";
+};
+
+using bridge_pointer = bridge_actor::stateful_pointer<BridgeState>;
+
+caf::actor next_worker(bridge_pointer self) {
+  auto& st = self->state;
+  return st.workers[st.next_worker++ % st.workers.size()];
+}
+
+void finish(bridge_pointer self, const std::string& name, Outcome outcome, TimePoint at, std::string message) {
+  auto& st = self->state;
+  auto it = st.jobs.find(name);
+  if (it == st.jobs.end()) return;
+  Tracked t = std::move(it->second);
+  st.jobs.erase(it);
+  st.names.erase(t.job_id);
+  st.reported.insert(name);
+  log::debug("kube", "job {} ({}) finished: {} {}", t.job_id, name,
+             outcome == Outcome::succeeded ? "succeeded" : outcome == Outcome::failed ? "failed" : "cancelled", message);
+  self->send(t.listener, finished_atom::value, ExecutionOutcome{t.job_id, outcome, at, std::move(message)});
+}
+
+void mark_started(bridge_pointer self, Tracked& t, TimePoint at) {
+  if (t.started) return;
+  t.started = true;
+  self->send(t.listener, started_atom::value, t.job_id, at);
+}
+
+// Moves a tracked job forward to what `obj` says; never backwards.
+void evaluate(bridge_pointer self, const std::string& name, const nlohmann::json& obj) {
+  auto it = self->state.jobs.find(name);
+  if (it == self->state.jobs.end()) return;
+  Tracked& t = it->second;
+  if (!is_our_job(obj, t.job_id)) return;
+  auto p = job_progress(obj);
+  if (p.started) mark_started(self, t, p.started_at.value_or(wall_now()));
+  if (p.phase == JobProgress::Phase::succeeded) {
+    mark_started(self, t, p.started_at.value_or(p.finished_at.value_or(wall_now())));
+    finish(self, name, Outcome::succeeded, p.finished_at.value_or(wall_now()), "");
+  } else if (p.phase == JobProgress::Phase::failed) {
+    finish(self, name, Outcome::failed, p.finished_at.value_or(wall_now()), p.message);
+  }
+}
+
+void delete_then_cancel(bridge_pointer self, const std::string& name) {
+  const auto ns = self->state.options.manifest.namespace_name;
+  self->request(next_worker(self), caf::infinite, delete_atom::value, name, ns)
+      .then(
+          [=](const std::string& error) {
+            if (!error.empty()) log::warn("kube", "deleting Job {}: {}", name, error);
+            finish(self, name, Outcome::cancelled, wall_now(),
+                   error.empty() ? "cancelled" : fmt::format("cancelled; deleting the Job failed: {}", error));
+          },
+          [=](caf::error& e) {
+            finish(self, name, Outcome::cancelled, wall_now(),
+                   fmt::format("cancelled; deleting the Job failed: {}", self->system().render(e)));
+          });
+}
+
+void on_created(bridge_pointer self, const std::string& name, const CreateReply& r) {
+  auto& st = self->state;
+  auto it = st.jobs.find(name);
+  if (it == st.jobs.end()) return;
+  Tracked& t = it->second;
+  if (!r.ok) {
+    finish(self, name, t.cancel_requested ? Outcome::cancelled : Outcome::failed, wall_now(),
+           t.cancel_requested ? "cancelled" : fmt::format("creating the Job failed: {}", r.error));
+    return;
+  }
+  t.create_done = true;
+  t.created_rv = rv_of(r.job);
+  if (r.adopted) log::info("kube", "job {}: adopted the existing Job {}", t.job_id, name);
+  if (t.cancel_requested) {
+    delete_then_cancel(self, name);
+    return;
+  }
+  evaluate(self, name, r.job);
+  if (auto k = st.known.find(name); k != st.known.end() && rv_of(k->second) > t.created_rv)
+    evaluate(self, name, k->second);
+}
+
+bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> client, config::Testbed testbed,
+                                   BridgeOptions options) {
+  auto& st = self->state;
+  if (options.manifest.namespace_name.empty() || options.manifest.namespace_name == "default")
+    options.manifest.namespace_name = client->namespace_name();
+  st.client = client;
+  st.testbed = std::move(testbed);
+  st.options = options;
+  for (int i = 0; i < std::max(options.request_workers, 1); ++i)
+    st.workers.push_back(self->spawn<caf::detached + caf::linked>(request_worker, client));
+  st.watch = std::make_shared<WatchThread>(client, options.manifest.namespace_name, options.watch_backoff,
+                                           caf::actor_cast<caf::weak_actor_ptr>(self));
+  self->attach_functor([w = st.watch] { w->stop(); });
+
+  return {
+      [=](run_atom, const RunRequest& req, const execution_listener& listener) {
+        auto& st = self->state;
+        auto fail_now = [&](const std::string& msg) {
+          self->send(listener, finished_atom::value, ExecutionOutcome{req.job.id, Outcome::failed, wall_now(), msg});
+        };
+        const auto* node = st.testbed.find_node(req.node);
+        if (!node) return fail_now(fmt::format("the testbed has no node \"{}\"", req.node));
+        const auto* engine = st.testbed.find_engine(req.job.engine);
+        if (!engine) return fail_now(fmt::format("the testbed has no engine \"{}\"", req.job.engine));
+        nlohmann::json manifest;
+        try {
+          manifest = job_manifest(req.job, *engine, *node, req.config, st.options.manifest);
+        } catch (const std::exception& e) {
+          return fail_now(e.what());
+        }
+        const auto name = name_of(manifest);
+        if (st.jobs.count(name)) return fail_now(fmt::format("job {} is already running as Job {}", req.job.id, name));
+        st.jobs[name] = Tracked{req.job.id, name, listener};
+        st.names[req.job.id] = name;
+        const bool retry = st.reported.erase(name) > 0;
+        if (!retry) {
+          if (auto k = st.known.find(name); k != st.known.end() && is_our_job(k->second, req.job.id)) {
+            log::info("kube", "job {}: following the existing Job {}", req.job.id, name);
+            st.jobs[name].create_done = true;
+            evaluate(self, name, k->second);
+            return;
+          }
+        }
+        self->request(next_worker(self), caf::infinite, create_atom::value, CreateMsg{req.job.id, manifest, retry})
+            .then([=](const CreateReply& r) { on_created(self, name, r); },
+                  [=](caf::error& e) {
+                    on_created(self, name, CreateReply{false, false, nullptr, self->system().render(e)});
+                  });
+      },
+      [=](mode_atom, const std::string& node_name, int mode) -> caf::result<caf::unit_t> {
+        const auto* node = self->state.testbed.find_node(node_name);
+        if (!node) return caf::make_error(caf::sec::invalid_argument, "unknown node " + node_name);
+        if (!node->find_mode(mode))
+          return caf::make_error(caf::sec::invalid_argument, fmt::format("node {} has no mode {}", node_name, mode));
+        auto rp = self->make_response_promise<caf::unit_t>();
+        self->request(next_worker(self), caf::infinite, patch_atom::value, node->kubernetes_node, mode)
+            .then(
+                [=](const std::string& error) mutable {
+                  if (error.empty()) rp.deliver(caf::unit);
+                  else rp.deliver(caf::make_error(caf::sec::runtime_error, error));
+                },
+                [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        return rp;
+      },
+      [=](cancel_atom, const std::string& job_id) {
+        auto& st = self->state;
+        auto n = st.names.find(job_id);
+        if (n == st.names.end()) return;
+        auto& t = st.jobs.at(n->second);
+        if (t.cancel_requested) return;
+        t.cancel_requested = true;
+        if (t.create_done) delete_then_cancel(self, n->second);
+        // otherwise on_created deletes it once the create request returns
+      },
+      [=](job_event_atom, const JobEventMsg& ev) {
+        auto& st = self->state;
+        const auto name = name_of(ev.object);
+        if (ev.type == "DELETED") {
+          st.known.erase(name);
+          auto it = st.jobs.find(name);
+          if (it != st.jobs.end() && it->second.create_done && rv_of(ev.object) >= it->second.created_rv) {
+            evaluate(self, name, ev.object);  // it may have finished just before
+            if (st.jobs.count(name)) {
+              if (it->second.cancel_requested) finish(self, name, Outcome::cancelled, wall_now(), "cancelled");
+              else finish(self, name, Outcome::failed, wall_now(), "the Job was deleted");
+            }
+          }
+          return;
+        }
+        auto& slot = st.known[name];
+        if (rv_of(ev.object) >= rv_of(slot)) slot = ev.object;
+        evaluate(self, name, ev.object);
+      },
+      [=](job_list_atom, const JobListMsg& list) {
+        auto& st = self->state;
+        std::set<std::string> present;
+        std::size_t unknown = 0;
+        for (const auto& obj : list.items) {
+          const auto name = name_of(obj);
+          present.insert(name);
+          if (!st.known.count(name) && !st.jobs.count(name)) ++unknown;
+          st.known[name] = obj;
+          evaluate(self, name, obj);
+        }
+        for (auto it = st.known.begin(); it != st.known.end();)
+          it = present.count(it->first) ? std::next(it) : st.known.erase(it);
+        if (unknown > 0) log::info("kube", "found {} Jobs made by synergai earlier; following them", unknown);
+        // Tracked Jobs that vanished while the watch was down.
+        std::vector<std::string> gone;
+        for (const auto& [name, t] : st.jobs)
+          if (t.create_done && t.created_rv > 0 && t.created_rv <= list.resource_version && !present.count(name))
+            gone.push_back(name);
+        for (const auto& name : gone)
+          finish(self, name, st.jobs.at(name).cancel_requested ? Outcome::cancelled : Outcome::failed, wall_now(),
+                 "the Job was deleted");
+      },
+  };
+}
+
+}  // namespace
+
+executor_actor spawn_kube_bridge(caf::actor_system& system, std::shared_ptr<Client> client, config::Testbed testbed,
+                                 BridgeOptions options) {
+  bridge_actor b = system.spawn(bridge, std::move(client), std::move(testbed), std::move(options));
+  return b;
+}
+
+}  // namespace synergai::kube

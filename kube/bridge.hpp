@@ -1,0 +1,40 @@
+// The Kubernetes executor: a CAF actor speaking the executor protocol
+// (messages/execution.hpp) that runs each job as a batch/v1 Job.
+//
+//   run    -> build the manifest (kube/manifest.hpp), create the Job (or adopt
+//             an existing one of ours), follow it through the Job watch and
+//             report started / finished exactly once.
+//   mode   -> patch the node's annotation synergai.io/power-mode=<id>; reply
+//             once the API server accepted the patch.
+//   cancel -> delete the Job (propagationPolicy=Background), report cancelled.
+//
+// Blocking I/O never runs on the cooperative scheduler: API requests run on a
+// few detached worker actors, the watch on its own thread (kube/watcher.hpp);
+// both report back to the bridge as messages. At start-up the watcher lists
+// the Jobs carrying our label; a run request for a job whose Job already
+// exists adopts it instead of creating a duplicate (a restarted scheduler).
+#pragma once
+
+#include "config/testbed.hpp"
+#include "kube/client.hpp"
+#include "kube/manifest.hpp"
+#include "messages/execution.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <memory>
+
+namespace synergai::kube {
+
+struct BridgeOptions {
+  ManifestOptions manifest;  // an empty namespace: the credentials' namespace
+  BackoffPolicy watch_backoff{std::chrono::milliseconds{200}, std::chrono::milliseconds{10000}, 2.0, 0.2, 8,
+                              std::chrono::seconds{60}, 7};
+  int request_workers = 4;  // detached actors doing create/delete/patch requests
+};
+
+// Spawns the bridge. `client` is shared with its worker actors and watcher.
+executor_actor spawn_kube_bridge(caf::actor_system& system, std::shared_ptr<Client> client,
+                                 config::Testbed testbed, BridgeOptions options = {});
+
+}  // namespace synergai::kube
