@@ -17,6 +17,8 @@ void set_action(CLI::App* sub, Action action);
 Action chosen_action();
 
 void add_validate_command(CLI::App& app);
+void add_dictionary_command(CLI::App& app);
+void add_testbed_command(CLI::App& app);
 void add_kube_command(CLI::App& app);
 
 }  // namespace synergai::app

@@ -5,6 +5,7 @@
 #include "config/dictionary.hpp"
 #include "config/experiment.hpp"
 #include "config/testbed.hpp"
+#include "profiling/performance_model.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +17,7 @@ namespace {
 
 using namespace synergai::config;
 
-enum class Kind { testbed, dictionary, experiment };
+enum class Kind { testbed, dictionary, experiment, model };
 
 // The policy names an experiment may use.
 const std::set<std::string> policy_vocabulary{"synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"};
@@ -25,10 +26,12 @@ Kind detect_kind(const std::string& file, const std::string& forced) {
   if (forced == "testbed") return Kind::testbed;
   if (forced == "dictionary") return Kind::dictionary;
   if (forced == "experiment") return Kind::experiment;
+  if (forced == "model") return Kind::model;
   auto ext = std::filesystem::path{file}.extension().string();
   if (ext == ".json") return Kind::dictionary;
   if (ext == ".yaml" || ext == ".yml") {
     auto doc = read_yaml_file(file);
+    if (profiling::is_performance_model(doc)) return Kind::model;
     if (doc.root.is_object() && doc.root.contains("nodes")) return Kind::testbed;
     if (doc.root.is_object() && doc.root.contains("experiment")) return Kind::experiment;
   }
@@ -90,6 +93,12 @@ int validate(const std::vector<std::string>& files, const std::string& forced_ki
     attempt([&] {
       auto tb = load_testbed(f);
       if (print) print_testbed(f, tb);
+      if (!tb.performance_model.empty()) {
+        auto model = profiling::load_performance_model(tb.performance_model, tb);
+        if (print)
+          fmt::print("  performance model {}: {} engines x {} nodes, {} queries per profiling run\n",
+                     tb.performance_model.string(), model.engines.size(), model.nodes.size(), model.profiling_queries);
+      }
       testbeds.emplace(tb.name, std::move(tb));
     });
   };
@@ -109,6 +118,21 @@ int validate(const std::vector<std::string>& files, const std::string& forced_ki
       attempt([&] {
         const Testbed* tb = testbed_for(f);
         print_dictionary(f, load_dictionary(f, tb), tb);
+      });
+    } else if (k == Kind::model) {
+      attempt([&] {
+        auto doc = read_yaml_file(f);
+        const Testbed* tb = nullptr;
+        if (doc.root.contains("testbed") && doc.root["testbed"].is_string())
+          if (auto it = testbeds.find(doc.root["testbed"].get<std::string>()); it != testbeds.end()) tb = &it->second;
+        if (!tb && testbeds.size() == 1) tb = &testbeds.begin()->second;
+        if (!tb)
+          throw ValidationError{{Diagnostic{f, std::nullopt, "",
+                                            "a performance model is checked against its testbed: give it with "
+                                            "--testbed or among the files"}}};
+        auto model = profiling::read_performance_model(doc, *tb);
+        fmt::print("{}: performance model for testbed \"{}\": {} engines x {} nodes\n", f, tb->name,
+                   model.engines.size(), model.nodes.size());
       });
     } else if (k == Kind::experiment) {
       attempt([&] {
@@ -131,8 +155,8 @@ void add_validate_command(CLI::App& app) {
   static std::string kind = "auto";
   static std::string testbed;
   cmd->add_option("files", files, "Files to check")->required();
-  cmd->add_option("--kind", kind, "auto|testbed|dictionary|experiment (auto: from extension and content)")
-      ->check(CLI::IsMember({"auto", "testbed", "dictionary", "experiment"}))
+  cmd->add_option("--kind", kind, "auto|testbed|dictionary|experiment|model (auto: from extension and content)")
+      ->check(CLI::IsMember({"auto", "testbed", "dictionary", "experiment", "model"}))
       ->capture_default_str();
   cmd->add_option("--testbed", testbed, "Testbed to check dictionaries against")->check(CLI::ExistingFile);
   set_action(cmd, [] { return validate(files, kind, testbed); });

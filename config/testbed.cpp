@@ -243,9 +243,19 @@ Testbed read_testbed(const Document& doc) {
   Diagnostics diagnostics;
   Cursor root{doc, diagnostics};
   Testbed tb;
-  if (root.object({"testbed", "description", "nodes", "engines"})) {
+  if (root.object({"testbed", "description", "performance_model", "nodes", "engines"})) {
     if (auto name = read_name(root.field("testbed"))) tb.name = *name;
     if (auto d = root.field("description").optional_string()) tb.description = *d;
+    if (auto model = root.field("performance_model"); model.present()) {
+      if (auto file = model.string()) {
+        auto resolved = std::filesystem::path{doc.file}.parent_path() / *file;
+        if (std::filesystem::path{*file}.is_absolute()) resolved = *file;
+        if (!std::filesystem::is_regular_file(resolved))
+          model.error(fmt::format("no such file \"{}\" (resolved relative to the testbed file)", resolved.string()));
+        else
+          tb.performance_model = resolved;
+      }
+    }
     std::set<std::string> names;
     for (const auto& c : root.field("nodes").items()) {
       if (auto n = read_node(c)) {

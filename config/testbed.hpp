@@ -17,6 +17,9 @@ struct Testbed {
   std::string description;
   std::vector<NodeSpec> nodes;
   std::vector<EngineSpec> engines;
+  // Optional: the file holding the testbed's performance model (profiling/
+  // performance_model.hpp), resolved relative to the testbed file; empty if none.
+  std::filesystem::path performance_model;
 
   const NodeSpec* find_node(std::string_view name) const;
   const EngineSpec* find_engine(std::string_view id) const;
