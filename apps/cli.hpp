@@ -17,8 +17,9 @@ void set_action(CLI::App* sub, Action action);
 Action chosen_action();
 
 void add_validate_command(CLI::App& app);
+void add_kube_command(CLI::App& app);
 void add_dictionary_command(CLI::App& app);
 void add_testbed_command(CLI::App& app);
-void add_kube_command(CLI::App& app);
+void add_run_command(CLI::App& app);
 
 }  // namespace synergai::app

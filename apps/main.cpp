@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   app::add_validate_command(app);
+  app::add_kube_command(app);
   app::add_dictionary_command(app);
   app::add_testbed_command(app);
-  app::add_kube_command(app);
+  app::add_run_command(app);
 
   try {
     app.parse(argc, argv);

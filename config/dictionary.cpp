@@ -1,10 +1,11 @@
 #include "config/dictionary.hpp"
 
+#include "support/files.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -94,14 +95,7 @@ nlohmann::json to_json(const Dictionary& d) {
 std::string dump_dictionary(const Dictionary& d) { return to_json(d).dump(1, '\t') + "\n"; }
 
 void save_dictionary(const Dictionary& d, const std::filesystem::path& path) {
-  auto tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
-    out << dump_dictionary(d);
-    if (!out) throw RuntimeError{fmt::format("{}: cannot write", tmp.string())};
-  }
-  std::filesystem::rename(tmp, path);
+  write_file_atomically(path, dump_dictionary(d));
 }
 
 Dictionary read_dictionary(const Document& doc, const Testbed* tb) {

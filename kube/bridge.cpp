@@ -320,16 +320,16 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
                     on_created(self, name, CreateReply{false, false, nullptr, self->system().render(e)});
                   });
       },
-      [=](mode_atom, const std::string& node_name, int mode) -> caf::result<caf::unit_t> {
+      [=](mode_atom, const std::string& node_name, int mode) -> caf::result<int> {
         const auto* node = self->state.testbed.find_node(node_name);
         if (!node) return caf::make_error(caf::sec::invalid_argument, "unknown node " + node_name);
         if (!node->find_mode(mode))
           return caf::make_error(caf::sec::invalid_argument, fmt::format("node {} has no mode {}", node_name, mode));
-        auto rp = self->make_response_promise<caf::unit_t>();
+        auto rp = self->make_response_promise<int>();
         self->request(next_worker(self), caf::infinite, patch_atom::value, node->kubernetes_node, mode)
             .then(
                 [=](const std::string& error) mutable {
-                  if (error.empty()) rp.deliver(caf::unit);
+                  if (error.empty()) rp.deliver(mode);
                   else rp.deliver(caf::make_error(caf::sec::runtime_error, error));
                 },
                 [=](caf::error& e) mutable { rp.deliver(std::move(e)); });

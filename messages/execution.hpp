@@ -1,7 +1,7 @@
 // The executor protocol: how a worker actor has a job executed, whatever runs
 // it (the simulated executor, the Kubernetes bridge, a local child process).
 //
-//   worker --(mode_atom, node, mode id)--> executor   reply: unit once applied
+//   worker --(mode_atom, node, mode id)--> executor   reply: the mode id, once applied
 //   worker --(run_atom, RunRequest, listener)--> executor
 //   executor --(started_atom, job id, at)--> listener        exactly once
 //   executor --(finished_atom, ExecutionOutcome)--> listener exactly once
@@ -19,7 +19,6 @@
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
-#include <caf/unit.hpp>
 
 #include <string>
 
@@ -52,7 +51,10 @@ using execution_listener = caf::typed_actor<caf::reacts_to<started_atom, std::st
                                             caf::reacts_to<finished_atom, ExecutionOutcome>>;
 
 using executor_actor = caf::typed_actor<caf::reacts_to<run_atom, RunRequest, execution_listener>,
-                                        caf::replies_to<mode_atom, std::string, int>::with<caf::unit_t>,
+                                        // Replies with the applied mode id. (Not unit_t: CAF 0.17
+                                        // delivers unit as an empty message, which a typed
+                                        // request's handler never matches.)
+                                        caf::replies_to<mode_atom, std::string, int>::with<int>,
                                         caf::reacts_to<cancel_atom, std::string>>;
 
 }  // namespace synergai

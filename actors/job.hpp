@@ -1,0 +1,19 @@
+// One actor per submitted job: the single owner of its state machine and
+// timestamps (messages/job.hpp). Every accepted transition is sent to the
+// recorder; an illegal one is reported as an anomaly and ignored.
+#pragma once
+
+#include "messages/runtime.hpp"
+
+namespace synergai {
+
+struct JobActorState {
+  JobRecord record;
+  recorder_actor recorder;
+  static inline const char* name = "job";
+};
+
+job_actor::behavior_type job(job_actor::stateful_pointer<JobActorState> self, JobSpec spec,
+                             recorder_actor recorder);
+
+}  // namespace synergai

@@ -1,0 +1,42 @@
+// The policy plug-in interface: one narrow call that turns the urgency
+// actor's snapshot into a plan, plus two notifications for policies with
+// state. A new policy is one file in this folder plus one line in registry.cpp.
+//
+// Plan semantics (executed by the urgency actor): items are tried in order;
+// for each, candidates are asked in order to reserve, the first grant wins
+// (the thesis's "optimal worker availability exploration"); an item that gets
+// no grant stays queued.
+#pragma once
+
+#include "actors/performance.hpp"
+#include "messages/runtime.hpp"
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace synergai {
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual Plan plan(const Snapshot& snapshot) = 0;
+  // A job joined the queue (it is also in `snapshot.queue`).
+  virtual void on_arrival(const QueuedJob& /*job*/, const Snapshot& /*snapshot*/) {}
+  // A worker became free again.
+  virtual void on_release(const WorkerEvent& /*event*/) {}
+};
+
+struct PolicyContext {
+  std::shared_ptr<const Performance> performance;
+};
+
+using PolicyFactory = std::function<std::unique_ptr<Policy>(const PolicyContext&)>;
+
+// Throws InputError naming the known policies when `name` is unknown, or when
+// the testbed lacks what the policy needs (e.g. baseline configurations).
+std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyContext& context);
+std::set<std::string> policy_names();
+
+}  // namespace synergai

@@ -1,0 +1,264 @@
+#include "actors/urgency.hpp"
+
+#include "actors/job.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace synergai {
+namespace {
+
+using self_ptr = urgency_actor::stateful_pointer<UrgencyState>;
+using Entry = UrgencyState::Entry;
+
+TimePoint now(self_ptr self) { return self->state.config.timeline.at(self->clock().now()); }
+
+WorkerView* view_of(self_ptr self, const std::string& node) {
+  for (auto& v : self->state.views)
+    if (v.node == node) return &v;
+  return nullptr;
+}
+
+Entry* entry_of(self_ptr self, const std::string& job_id) {
+  for (auto& e : self->state.queue)
+    if (e.spec.id == job_id) return &e;
+  return nullptr;
+}
+
+void remove_entry(self_ptr self, std::string job_id) {  // by value: it may live in the queue
+  auto& q = self->state.queue;
+  q.erase(std::remove_if(q.begin(), q.end(), [&](const Entry& e) { return e.spec.id == job_id; }), q.end());
+}
+
+QueuedJob evaluate(self_ptr self, const Entry& e, TimePoint at) {
+  QueuedJob j;
+  j.spec = e.spec;
+  j.sequence = e.sequence;
+  j.remaining = e.spec.qos - (at - e.spec.submitted_at);  // Eq. 6.1
+  auto candidates = self->state.performance->optimal_candidates(e.spec.engine, e.spec.queries);
+  j.best_estimate = candidates.empty() ? Seconds{std::numeric_limits<double>::infinity()} : candidates.front().estimate;
+  j.inevitably_late = j.remaining < j.best_estimate;  // W_acceptable is empty (Eq. 6.3)
+  return j;
+}
+
+Snapshot snapshot(self_ptr self) {
+  Snapshot s;
+  s.now = now(self);
+  for (const auto& e : self->state.queue) s.queue.push_back(evaluate(self, e, s.now));
+  std::stable_sort(s.queue.begin(), s.queue.end(), [](const QueuedJob& a, const QueuedJob& b) {
+    if (a.inevitably_late != b.inevitably_late) return !a.inevitably_late;
+    if (!a.inevitably_late && a.slack() != b.slack()) return a.slack() < b.slack();
+    return a.sequence < b.sequence;
+  });
+  s.workers = self->state.views;
+  return s;
+}
+
+nlohmann::json order_json(const Snapshot& s) {
+  auto order = nlohmann::json::array();
+  for (const auto& j : s.queue)
+    order.push_back({{"job", j.spec.id}, {"remaining_s", j.remaining.count()}, {"slack_s", j.slack().count()},
+                     {"late", j.inevitably_late}});
+  return order;
+}
+
+void schedule_tick(self_ptr self) {
+  auto& s = self->state;
+  if (s.ticking || s.queue.empty()) return;  // no ticking while the queue is empty
+  s.ticking = true;
+  self->delayed_send(self, Timeline::span(s.config.tick), tick_atom::value);
+}
+
+void replan(self_ptr self);
+
+void finish_plan(self_ptr self) {
+  auto& s = self->state;
+  s.planning = false;
+  if (s.replan_requested) {
+    s.replan_requested = false;
+    replan(self);
+  }
+}
+
+void place(self_ptr self, const Entry& entry, const Candidate& c) {
+  auto at = now(self);
+  auto* view = view_of(self, c.node);
+  view->available = false;
+  view->job_id = entry.spec.id;
+  view->busy_since = at;
+  view->busy_estimate = c.estimate;
+  ++view->jobs_run;
+  self->send(entry.job, transit_atom::value, Transition{JobState::placed, at, c.node, c.config, {}});
+  auto it = std::find_if(self->state.views.begin(), self->state.views.end(),
+                         [&](const WorkerView& v) { return v.node == c.node; });
+  auto& worker = self->state.workers[static_cast<std::size_t>(it - self->state.views.begin())];
+  self->send(worker, start_atom::value, Placement{entry.spec, c.config, c.estimate}, entry.job);
+  remove_entry(self, entry.spec.id);
+}
+
+// Carries out plan item i from candidate k on: ask the workers in order until
+// one grants (the thesis's optimal worker availability exploration).
+void execute(self_ptr self, std::shared_ptr<const Plan> plan, std::size_t i, std::size_t k) {
+  auto& s = self->state;
+  if (i >= plan->size()) return finish_plan(self);
+  const auto& item = (*plan)[i];
+  const Entry* entry = entry_of(self, item.job_id);
+  if (!entry) return execute(self, plan, i + 1, 0);  // cancelled meanwhile
+  // Skip workers this actor already knows to be taken.
+  while (k < item.candidates.size()) {
+    const auto* v = view_of(self, item.candidates[k].node);
+    if (v && v->available) break;
+    ++k;
+  }
+  if (k >= item.candidates.size()) {
+    if (s.config.head_of_line_blocking) return finish_plan(self);
+    return execute(self, plan, i + 1, 0);
+  }
+  const auto candidate = item.candidates[k];
+  auto it = std::find_if(s.views.begin(), s.views.end(), [&](const WorkerView& v) { return v.node == candidate.node; });
+  auto worker = s.workers[static_cast<std::size_t>(it - s.views.begin())];
+  self->request(worker, caf::infinite, reserve_atom::value, item.job_id)
+      .then(
+          [=](bool granted) {
+            self->state.trace(self, now(self), "reserve", [&] {
+              return nlohmann::json{{"job", item.job_id}, {"node", candidate.node}, {"granted", granted}};
+            });
+            const Entry* e = entry_of(self, item.job_id);
+            if (granted && e) {
+              place(self, *e, candidate);
+              return execute(self, plan, i + 1, 0);
+            }
+            if (!granted) {
+              if (auto* v = view_of(self, candidate.node)) v->available = false;
+            }
+            execute(self, plan, i, k + 1);
+          },
+          [=](caf::error& err) {
+            self->send(self->state.recorder, anomaly_atom::value,
+                       fmt::format("urgency: reserve on {} failed: {}", candidate.node, self->system().render(err)));
+            execute(self, plan, i, k + 1);
+          });
+}
+
+void drop_inevitably_late(self_ptr self, const Snapshot& s) {
+  for (const auto& j : s.queue) {
+    if (!j.inevitably_late) continue;
+    if (const Entry* e = entry_of(self, j.spec.id)) {
+      self->send(e->job, transit_atom::value,
+                 Transition{JobState::cancelled, s.now, {}, std::nullopt, "QoS violation inevitable: dropped"});
+      remove_entry(self, j.spec.id);
+    }
+  }
+}
+
+void replan(self_ptr self) {
+  auto& s = self->state;
+  if (s.planning) {
+    s.replan_requested = true;
+    return;
+  }
+  if (s.queue.empty()) return;
+  auto snap = snapshot(self);
+  if (s.config.late_jobs == LateJobs::drop) {
+    drop_inevitably_late(self, snap);
+    snap = snapshot(self);
+    if (s.queue.empty()) return;
+  }
+  bool any_free = std::any_of(s.views.begin(), s.views.end(), [](const WorkerView& v) { return v.available; });
+  if (!any_free) return;
+  s.planning = true;
+  s.trace(self, snap.now, "order", [&] { return nlohmann::json{{"queue", order_json(snap)}}; });
+  self->request(s.policy, caf::infinite, plan_atom::value, snap)
+      .then(
+          [=](Plan& plan) {
+            self->state.trace(self, now(self), "plan", [&] {
+              auto items = nlohmann::json::array();
+              for (const auto& it : plan) {
+                auto nodes = nlohmann::json::array();
+                for (const auto& c : it.candidates) nodes.push_back(c.node);
+                items.push_back({{"job", it.job_id}, {"candidates", nodes}});
+              }
+              return nlohmann::json{{"items", items}};
+            });
+            execute(self, std::make_shared<const Plan>(std::move(plan)), 0, 0);
+          },
+          [=](caf::error& err) {
+            self->send(self->state.recorder, anomaly_atom::value,
+                       fmt::format("urgency: the policy failed to plan: {}", self->system().render(err)));
+            finish_plan(self);
+          });
+}
+
+}  // namespace
+
+urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyState> self, UrgencyConfig config,
+                                     std::shared_ptr<const Performance> performance, policy_actor policy,
+                                     recorder_actor recorder, bool tracing) {
+  auto& s = self->state;
+  s.config = config;
+  s.performance = std::move(performance);
+  s.policy = std::move(policy);
+  s.recorder = recorder;
+  s.trace = Tracer{recorder, tracing, "urgency"};
+  for (const auto& n : s.performance->testbed().nodes) {
+    WorkerView v;
+    v.node = n.name;
+    s.views.push_back(std::move(v));
+  }
+  return {
+      [=](connect_atom, std::vector<worker_actor> workers) {
+        if (workers.size() != self->state.views.size()) {
+          self->send(self->state.recorder, anomaly_atom::value,
+                     fmt::format("urgency: {} workers connected for {} nodes", workers.size(), self->state.views.size()));
+          return;
+        }
+        self->state.workers = std::move(workers);
+      },
+      [=](submit_atom, JobSpec spec) {
+        auto& s = self->state;
+        if (s.jobs.count(spec.id)) {
+          self->send(s.recorder, anomaly_atom::value, fmt::format("urgency: job id {} submitted twice", spec.id));
+          return;
+        }
+        auto job = self->spawn<caf::linked>(synergai::job, spec, s.recorder);
+        s.jobs.emplace(spec.id, job);
+        s.queue.push_back(Entry{spec, job, s.next_sequence++});
+        auto snap = snapshot(self);
+        auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
+                               [&](const QueuedJob& j) { return j.spec.id == spec.id; });
+        s.trace(self, snap.now, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
+        self->send(s.policy, submit_atom::value, *it, snap);
+        schedule_tick(self);
+        replan(self);
+      },
+      [=](tick_atom) {
+        self->state.ticking = false;
+        if (self->state.queue.empty()) return;
+        self->state.trace(self, now(self), "tick", [&] { return nlohmann::json{{"queued", self->state.queue.size()}}; });
+        replan(self);
+        schedule_tick(self);
+      },
+      [=](released_atom, WorkerEvent e) {
+        if (auto* v = view_of(self, e.node)) {
+          v->available = true;
+          v->job_id.clear();
+          v->busy_since.reset();
+          v->busy_estimate.reset();
+          if (e.ran) v->last_released = e.at;
+        }
+        self->send(self->state.policy, released_atom::value, e);
+        replan(self);
+      },
+      [=](cancel_atom, const std::string& job_id) {
+        if (const Entry* e = entry_of(self, job_id)) {
+          self->send(e->job, transit_atom::value,
+                     Transition{JobState::cancelled, now(self), {}, std::nullopt, "cancelled by request"});
+          remove_entry(self, job_id);
+        }
+      },
+  };
+}
+
+}  // namespace synergai

@@ -1,0 +1,62 @@
+// The urgency actor owns the queue. On every arrival, every release of a
+// worker and every tick (only while jobs wait) it re-evaluates each queued job
+// (Eq. 6.1-6.3 against the dictionary's optimal configurations), orders the
+// queue by urgency, asks the policy for a plan and carries it out by asking
+// workers to reserve, in each job's candidate order.
+//
+// Urgency order: slack = T_remaining - min_w T_estimated(j, w) ascending (the
+// job closest to missing its deadline on its best worker first); jobs whose
+// acceptable set is empty (violation inevitable) go to the end, oldest first.
+#pragma once
+
+#include "actors/performance.hpp"
+#include "actors/recorder.hpp"
+#include "actors/timeline.hpp"
+#include "messages/runtime.hpp"
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace synergai {
+
+enum class LateJobs { run, drop };  // what to do with inevitably late jobs
+
+struct UrgencyConfig {
+  Seconds tick{1};
+  LateJobs late_jobs = LateJobs::run;
+  bool head_of_line_blocking = false;  // an unplaceable job stops the plan
+  Timeline timeline;
+};
+
+struct UrgencyState {
+  struct Entry {
+    JobSpec spec;
+    job_actor job;
+    std::uint64_t sequence = 0;
+  };
+  UrgencyConfig config;
+  std::shared_ptr<const Performance> performance;
+  policy_actor policy;
+  recorder_actor recorder;
+  Tracer trace;
+  std::vector<worker_actor> workers;  // testbed order, as views
+  std::vector<WorkerView> views;
+  std::vector<Entry> queue;           // arrival order
+  // Every job actor this actor spawned. They are linked to it (they end with
+  // it), and holding them here keeps a finished job's actor alive: an actor
+  // nobody references exits as "unreachable", which would take the urgency
+  // actor and all its linked jobs down with it.
+  std::map<std::string, job_actor> jobs;
+  std::uint64_t next_sequence = 0;
+  bool ticking = false;
+  bool planning = false;
+  bool replan_requested = false;
+  static inline const char* name = "urgency";
+};
+
+urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyState> self, UrgencyConfig config,
+                                     std::shared_ptr<const Performance> performance, policy_actor policy,
+                                     recorder_actor recorder, bool tracing);
+
+}  // namespace synergai

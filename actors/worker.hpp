@@ -1,0 +1,42 @@
+// One actor per worker node. It runs at most one job at a time, negotiates
+// availability (a reservation is granted only when idle and expires unless a
+// start follows), switches the node's power mode through the executor when
+// the job's configuration needs another one, and reports the job's progress
+// to the job actor and its own release to the urgency actor.
+#pragma once
+
+#include "actors/recorder.hpp"
+#include "actors/timeline.hpp"
+#include "messages/node.hpp"
+#include "messages/runtime.hpp"
+
+#include <optional>
+
+namespace synergai {
+
+struct WorkerConfig {
+  NodeSpec node;
+  Seconds reservation_ttl{5};
+  Timeline timeline;
+};
+
+struct WorkerState {
+  enum class Phase { idle, reserved, busy };
+  WorkerConfig config;
+  executor_actor executor;
+  urgency_actor urgency;
+  recorder_actor recorder;
+  Tracer trace;
+  std::optional<int> current_mode;
+  Phase phase = Phase::idle;
+  std::string job_id;
+  std::uint64_t reservation = 0;  // token of the latest reservation
+  job_actor job;
+  static inline const char* name = "worker";
+};
+
+worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> self, WorkerConfig config,
+                                   executor_actor executor, urgency_actor urgency, recorder_actor recorder,
+                                   bool tracing);
+
+}  // namespace synergai

@@ -1,0 +1,13 @@
+// Writing output files so that a reader (or a crash) never sees half of one.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace synergai {
+
+// Writes `text` to a temporary file beside `path`, then renames it over
+// `path`; creates missing parent folders. Throws RuntimeError on failure.
+void write_file_atomically(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace synergai
