@@ -18,6 +18,8 @@ build: deps
 # The main job on the embedded default: the simulated thesis testbed.
 run: build
 	$(BUILD)/apps/synergai validate config/examples/tiny.yaml
+	$(BUILD)/apps/synergai validate config/testbeds/thesis.yaml config/dictionaries/thesis.json
+	$(BUILD)/apps/synergai testbed report --testbed config/testbeds/thesis.yaml
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

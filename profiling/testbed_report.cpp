@@ -393,7 +393,7 @@ std::string render(const TestbedReport& report) {
     if (r.gated()) ++gated;
     if (!r.ok()) ++failed;
     if (r.identity()) {
-      line(fmt::format("{:<58} {:>11} {:>11} {:>8} {:>6}  {}", r.figure, r.expected, r.actual, "", "=", verdict));
+      line(fmt::format("{:<58} expected {}, model {}  {}", r.figure, r.expected, r.actual, verdict));
     } else {
       line(fmt::format("{:<58} {:>11.4g} {:>11.4g} {:>+7.2f}% {:>6}  {}{}", r.figure, r.target, r.value,
                        100 * r.relative_error(), r.tolerance ? fmt::format("{:.0f}%", 100 * *r.tolerance) : "-",
