@@ -27,10 +27,8 @@ class Timeline {
     return origin_instant_ + std::chrono::duration_cast<Seconds>(t - origin_);
   }
 
-  // A delay for delayed_send; negative durations become zero.
-  static caf::timespan span(Seconds d) {
-    return std::chrono::duration_cast<caf::timespan>(std::max(d, Seconds{0}));
-  }
+  // A delay for delayed_send, to the nearest nanosecond; negative durations become zero.
+  static caf::timespan span(Seconds d) { return std::chrono::round<caf::timespan>(std::max(d, Seconds{0})); }
 
  private:
   clock_point origin_{};

@@ -218,6 +218,9 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
       },
       [=](submit_atom, JobSpec spec) {
         auto& s = self->state;
+        // A job is submitted when the queue receives it; stamping it with this
+        // actor's clock keeps every instant of a job on one clock.
+        spec.submitted_at = now(self);
         if (s.jobs.count(spec.id)) {
           self->send(s.recorder, anomaly_atom::value, fmt::format("urgency: job id {} submitted twice", spec.id));
           return;

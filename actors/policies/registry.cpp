@@ -10,12 +10,24 @@
 namespace synergai {
 
 std::unique_ptr<Policy> make_synergai_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_rr_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_srr_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_lru_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_mru_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_be_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_slo_mael_policy(const PolicyContext&);
 
 namespace {
 
 const std::map<std::string, PolicyFactory>& registry() {
   static const std::map<std::string, PolicyFactory> policies{
       {"synergai", make_synergai_policy},
+      {"rr", make_rr_policy},
+      {"srr", make_srr_policy},
+      {"lru", make_lru_policy},
+      {"mru", make_mru_policy},
+      {"be", make_be_policy},
+      {"slo-mael", make_slo_mael_policy},
   };
   return policies;
 }
