@@ -61,6 +61,7 @@ TimePoint wall_now() {
 }
 
 std::uint64_t rv_of(const nlohmann::json& obj) {
+  if (!obj.is_object()) return 0;
   auto s = obj.value("/metadata/resourceVersion"_json_pointer, std::string{});
   try {
     return s.empty() ? 0 : std::stoull(s);
@@ -69,7 +70,10 @@ std::uint64_t rv_of(const nlohmann::json& obj) {
   }
 }
 
-std::string name_of(const nlohmann::json& obj) { return obj.value("/metadata/name"_json_pointer, std::string{}); }
+std::string name_of(const nlohmann::json& obj) {
+  if (!obj.is_object()) return {};
+  return obj.value("/metadata/name"_json_pointer, std::string{});
+}
 
 // --- the request workers: detached actors doing blocking API calls ------------
 

@@ -5,7 +5,7 @@
 //             an existing one of ours), follow it through the Job watch and
 //             report started / finished exactly once.
 //   mode   -> patch the node's annotation synergai.io/power-mode=<id>; reply
-//             once the API server accepted the patch.
+//             with the mode id once the API server accepted the patch.
 //   cancel -> delete the Job (propagationPolicy=Background), report cancelled.
 //
 // Blocking I/O never runs on the cooperative scheduler: API requests run on a

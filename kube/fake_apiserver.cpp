@@ -391,6 +391,14 @@ struct FakeApiServer::State {
     return write_json(s, req, code, make_status(code, reason, message, details), std::move(headers));
   }
 
+  // Ends a stream mid-body without the final chunk: what the client sees when a
+  // proxy or the server drops a watch. Data already sent still arrives.
+  static void cut(Stream& s) {
+    beast::error_code ec;
+    s.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+    s.next_layer().close(ec);
+  }
+
   static void reset(Stream& s) {
     beast::error_code ec;
     s.next_layer().set_option(asio::socket_base::linger(true, 0), ec);
@@ -580,6 +588,7 @@ struct FakeApiServer::State {
         const std::string uid = obj["metadata"]["uid"];
         jobs.erase(it);
         obj["metadata"]["deletionTimestamp"] = now_rfc3339();
+        bump(obj);
         push_event("DELETED", ns, obj);
         lock.unlock();
         record(ep, req, 200, false, user);
@@ -887,7 +896,7 @@ struct FakeApiServer::State {
         });
         if (stopping || drop_generation != generation) {
           lock.unlock();
-          reset(s);
+          cut(s);
           return false;
         }
         auto it = std::upper_bound(events.begin(), events.end(), cursor,
@@ -914,7 +923,7 @@ struct FakeApiServer::State {
       batch.clear();
       if (drop_now) {
         record(ep, req, 0, true, user);
-        reset(s);
+        cut(s);
         return false;
       }
       if (need_bookmark) {
@@ -1069,7 +1078,7 @@ JobPlan annotation_rule(const json& job) {
 FakeApiServer::FakeApiServer(ServerOptions options) : state_{std::make_shared<State>()} {
   state_->options = std::move(options);
   state_->rng.seed(state_->options.seed);
-  state_->ca_keys = make_certificate_authority("synergai-fake-apiserver-ca");
+  state_->ca_keys = state_->options.ca ? *state_->options.ca : make_certificate_authority("synergai-fake-apiserver-ca");
   state_->server_keys =
       issue_certificate(state_->ca_keys, "synergai-fake-apiserver",
                         {"DNS:localhost", "IP:127.0.0.1", "DNS:kubernetes.default.svc"}, true);

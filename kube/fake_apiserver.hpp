@@ -69,6 +69,7 @@ struct ServerOptions {
   std::chrono::milliseconds bookmark_interval{1000};
   std::uint64_t seed = 1;
   std::size_t event_history = 100000;  // watch events kept for resuming
+  std::optional<KeyPair> ca;           // the CA signing the serving certificate; empty: a new one
 };
 
 struct RequestRecord {

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 namespace synergai::kube::http {
 
@@ -272,7 +273,8 @@ Response Connection::open_stream(const Request& request, std::chrono::millisecon
   try {
     im.write(request);
     im.stream_parser.emplace();
-    im.stream_parser->body_limit(boost::none);
+    // Not boost::none: Boost 1.74 then rejects any Content-Length body.
+    im.stream_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     beast::get_lowest_layer(*im.stream).expires_after(im.timeouts.read);
     auto ec = im.run([&](auto h) { bhttp::async_read_header(*im.stream, im.buffer, *im.stream_parser, std::move(h)); });
     if (ec) throw TransportError{fmt::format("reading the header of {}: {}", request.target, ec.message())};

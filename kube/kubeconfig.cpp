@@ -156,8 +156,12 @@ Credentials load_kubeconfig(const std::vector<std::filesystem::path>& files, con
       if (!doc.root.is_null()) root.expected("a kubeconfig mapping");
       continue;
     }
+    // kubectl writes `current-context: ""` into files without one.
     if (current_context.empty())
-      if (auto cc = root.field("current-context"); cc.present()) current_context = cc.string().value_or("");
+      if (auto cc = root.field("current-context"); cc.present()) {
+        if (cc.raw()->is_string()) current_context = cc.raw()->get<std::string>();
+        else cc.expected("a string");
+      }
     auto collect = [&](const char* list, const char* body_key, std::map<std::string, Entry>& into) {
       auto l = root.field(list);
       if (!l.present()) return;

@@ -69,7 +69,7 @@ Clock::duration RateLimiter::acquire() {
       ++waits_;
     }
   }
-  clock_->sleep_for(wait);
+  if (wait > Clock::duration::zero()) clock_->sleep_for(wait);
   return wait;
 }
 

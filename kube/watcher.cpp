@@ -94,7 +94,9 @@ void JobWatcher::run() {
     try {
       while (auto ev = stream->next()) {
         failures = 0;
-        const auto rv = ev->object.value("/metadata/resourceVersion"_json_pointer, std::string{});
+        const auto rv = ev->object.is_object()
+                            ? ev->object.value("/metadata/resourceVersion"_json_pointer, std::string{})
+                            : std::string{};
         if (ev->type == "BOOKMARK") {
           std::lock_guard lock{mutex_};
           if (!rv.empty()) rv_ = rv;

@@ -1,0 +1,59 @@
+// A running fake API server and credentials for it (TLS verified against the
+// server's CA, bearer token), plus client options that keep tests fast.
+#pragma once
+
+#include "kube/client.hpp"
+#include "kube/fake_apiserver.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
+
+namespace synergai::test {
+
+struct FakeCluster {
+  explicit FakeCluster(kube::fake::ServerOptions options = {}) : server{std::move(options)} { server.start(); }
+
+  kube::Credentials credentials() const {
+    kube::Credentials c;
+    c.server = server.url();
+    c.ca_pem = server.ca().cert_pem;
+    c.token = server.token();
+    c.namespace_name = "default";
+    c.origin = "test";
+    return c;
+  }
+
+  // No rate limit, millisecond backoff: tests do not wait on flow control
+  // unless they ask for it.
+  static kube::ClientOptions fast_options() {
+    kube::ClientOptions o;
+    o.rate_limit = {0, 1};
+    o.backoff.initial = std::chrono::milliseconds{1};
+    o.backoff.max = std::chrono::milliseconds{20};
+    o.backoff.max_attempts = 10;
+    o.timeouts.connect = std::chrono::milliseconds{2000};
+    o.timeouts.read = std::chrono::milliseconds{5000};
+    o.watch_timeout = std::chrono::seconds{30};
+    return o;
+  }
+
+  std::shared_ptr<kube::Client> client(kube::ClientOptions o = fast_options()) const {
+    return std::make_shared<kube::Client>(credentials(), std::move(o));
+  }
+
+  kube::fake::FakeApiServer server;
+};
+
+// Polls `pred` every 5 ms for at most `limit`.
+inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  return pred();
+}
+
+}  // namespace synergai::test
