@@ -74,7 +74,7 @@ std::optional<ExecConfig> read_exec_config(const Cursor& c, const NodeSpec& node
 
 std::optional<NodeSpec> read_node(const Cursor& c) {
   if (!c.object({"name", "kubernetes_node", "arch", "tier", "cpus", "memory_gib", "thread_options", "power_modes",
-                 "default_mode", "mode_switch_latency_s", "baseline_config"}))
+                 "default_mode", "mode_switch_latency_s", "baseline_config", "cpu_set"}))
     return std::nullopt;
   NodeSpec n;
   bool ok = true;
@@ -158,6 +158,25 @@ std::optional<NodeSpec> read_node(const Cursor& c) {
       ok = false;
     }
   }
+  if (auto set = c.field("cpu_set"); set.present()) {
+    std::set<long long> seen;
+    for (const auto& item : set.items()) {
+      auto v = item.integer(0, 1023);
+      if (!v) {
+        ok = false;
+      } else if (!seen.insert(*v).second) {
+        item.error(fmt::format("duplicate CPU {}", *v));
+        ok = false;
+      } else {
+        n.cpu_set.push_back(static_cast<int>(*v));
+      }
+    }
+    if (set.raw()->is_array() && set.raw()->empty()) ok = false;
+    if (ok && n.cpu_set.size() > static_cast<std::size_t>(n.cpus)) {
+      set.error(fmt::format("{} CPUs listed but node {} has cpus: {}", n.cpu_set.size(), n.name, n.cpus));
+      ok = false;
+    }
+  }
   if (!ok) return std::nullopt;
   return n;
 }
@@ -200,7 +219,7 @@ std::optional<ContainerTemplate> read_container(const Cursor& c) {
 
 std::optional<EngineSpec> read_engine(const Cursor& c) {
   if (!c.object({"id", "task", "backend", "model", "variant", "dataset", "accuracy", "accuracy_metric",
-                 "thread_knob", "container"}))
+                 "thread_knob", "container", "model_file"}))
     return std::nullopt;
   EngineSpec e;
   bool ok = true;
@@ -218,6 +237,7 @@ std::optional<EngineSpec> read_engine(const Cursor& c) {
   take(c.field("accuracy_metric").string_in({"top1", "mAP"}), e.accuracy_metric);
   take(c.field("thread_knob").string(), e.thread_knob);
   take(read_container(c.field("container")), e.container);
+  if (c.field("model_file").present()) take(c.field("model_file").string(), e.model_file);
   if (!ok) return std::nullopt;
   return e;
 }

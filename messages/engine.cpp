@@ -25,6 +25,7 @@ void to_json(nlohmann::json& j, const EngineSpec& e) {
                      {"model", e.model},     {"variant", e.variant},   {"dataset", e.dataset},
                      {"accuracy", e.accuracy}, {"accuracy_metric", e.accuracy_metric},
                      {"thread_knob", e.thread_knob}, {"container", e.container}};
+  if (!e.model_file.empty()) j["model_file"] = e.model_file;
 }
 
 void from_json(const nlohmann::json& j, EngineSpec& e) {
@@ -38,6 +39,7 @@ void from_json(const nlohmann::json& j, EngineSpec& e) {
   e.accuracy_metric = j.at("accuracy_metric").get<std::string>();
   e.thread_knob = j.at("thread_knob").get<std::string>();
   e.container = j.at("container").get<ContainerTemplate>();
+  e.model_file = j.contains("model_file") ? j.at("model_file").get<std::string>() : std::string{};
 }
 
 }  // namespace synergai

@@ -34,6 +34,9 @@ struct EngineSpec {
   std::string accuracy_metric;  // top1 (percent) | mAP
   std::string thread_knob;  // the backend's thread setting, e.g. intra_op_num_threads
   ContainerTemplate container;
+  // Local executor: the ONNX model file, absolute or relative to the models
+  // folder (by default the build tree's models/); empty for container engines.
+  std::string model_file;
 
   friend bool operator==(const EngineSpec&, const EngineSpec&) = default;
 };

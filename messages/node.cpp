@@ -81,6 +81,7 @@ void to_json(nlohmann::json& j, const NodeSpec& n) {
                      {"mode_switch_latency_s", seconds_of(n.mode_switch_latency)}};
   json_util::put_optional(j, "default_mode", n.default_mode);
   json_util::put_optional(j, "baseline_config", n.baseline_config);
+  if (!n.cpu_set.empty()) j["cpu_set"] = n.cpu_set;
 }
 
 void from_json(const nlohmann::json& j, NodeSpec& n) {
@@ -95,6 +96,7 @@ void from_json(const nlohmann::json& j, NodeSpec& n) {
   n.mode_switch_latency = Seconds{j.at("mode_switch_latency_s").get<double>()};
   n.default_mode = json_util::get_optional<int>(j, "default_mode");
   n.baseline_config = json_util::get_optional<ExecConfig>(j, "baseline_config");
+  n.cpu_set = j.contains("cpu_set") ? j.at("cpu_set").get<std::vector<int>>() : std::vector<int>{};
 }
 
 }  // namespace synergai

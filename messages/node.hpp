@@ -45,6 +45,7 @@ struct NodeSpec {
   std::optional<int> default_mode;
   Seconds mode_switch_latency{0};
   std::optional<ExecConfig> baseline_config;  // what mode-unaware baselines run
+  std::vector<int> cpu_set;  // local executor: the machine's CPUs this node is pinned to; empty: all
 
   const PowerMode* find_mode(int id) const;
   bool has_modes() const { return !power_modes.empty(); }
