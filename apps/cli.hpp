@@ -21,5 +21,6 @@ void add_kube_command(CLI::App& app);
 void add_dictionary_command(CLI::App& app);
 void add_testbed_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_engine_command(CLI::App& app);
 
 }  // namespace synergai::app

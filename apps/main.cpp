@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   app::add_dictionary_command(app);
   app::add_testbed_command(app);
   app::add_run_command(app);
+  app::add_engine_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,7 +1,9 @@
-// `synergai run`: one scheduling run in virtual time, from a thesis scenario
+// `synergai run`: one scheduling run in virtual time (or, with --executor
+// local, in real time with real inference on this machine), from a thesis scenario
 // (Poisson arrivals drawn with the seed) or a replayed arrivals file. Prints
 // the per-job table and the metrics; --out writes jobs.csv and summary.json,
 // --trace the decision log as JSON lines.
+#include "actors/local_executor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/policies/policy.hpp"
 #include "actors/runtime.hpp"
@@ -31,6 +33,10 @@ struct RunArgs {
   std::string out;
   std::string trace;
   bool quiet = false;
+  std::string executor = "simulated";
+  std::string models;            // local executor: folder of relative model files
+  double job_timeout_s = 30;     // local executor: a job's time-limit floor
+  double time_limit_s = 3600;    // local executor: the whole run
   RuntimeOptions options;
 };
 
@@ -57,7 +63,25 @@ int run_command(RunArgs& a) {
   log::info("run", "{} jobs, policy {}, seed {}, testbed {}", jobs.size(), a.options.policy, a.options.seed,
             testbed.name);
 
-  auto result = run_virtual(testbed, dictionary, std::move(jobs), a.options);
+  RunResult result;
+  if (a.executor == "local") {
+    // Real time, real inference: each job a `synergai engine run` child pinned to its node's CPUs.
+    LocalExecutorConfig ex;
+    ex.program = self_executable();
+    ex.models = a.models.empty() ? default_models_dir() : std::filesystem::path{a.models};
+    ex.timeout_floor = Seconds{a.job_timeout_s};
+    for (const auto& job : jobs)
+      if (const auto* e = testbed.find_engine(job.engine)) model_path(*e, ex.models);  // InputError if none
+    result = run_realtime(testbed, dictionary, std::move(jobs), a.options, Seconds{a.time_limit_s},
+                          [ex](caf::actor_system& sys, std::shared_ptr<const Performance> performance,
+                               const Timeline& timeline) {
+                            auto config = ex;
+                            config.timeline = timeline;
+                            return executor_actor{sys.spawn(local_executor, config, std::move(performance))};
+                          });
+  } else {
+    result = run_virtual(testbed, dictionary, std::move(jobs), a.options);
+  }
   auto metrics = compute_metrics(result.jobs);
   if (!a.quiet) fmt::print("{}\n", experiments::jobs_table(result.jobs));
   fmt::print("{}", experiments::metrics_text(metrics));
@@ -116,6 +140,18 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--out", a.out, "Folder for jobs.csv and summary.json");
   cmd->add_option("--trace", a.trace, "Write the decision log (JSON lines) to this file");
   cmd->add_flag("--quiet", a.quiet, "Print only the metrics, not the per-job table");
+  cmd->add_option("--executor", a.executor,
+                  "simulated (virtual time) | local (real time: jobs run the local engine, docs/local.md)")
+      ->check(CLI::IsMember({"simulated", "local"}))
+      ->capture_default_str();
+  cmd->add_option("--models", a.models, "Local executor: folder of relative model files (default: the build tree's models/)");
+  cmd->add_option("--job-timeout", a.job_timeout_s,
+                  "Local executor: a job is killed after max(this, 3 x its estimate) seconds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--time-limit", a.time_limit_s, "Local executor: seconds the whole run may take")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   set_action(cmd, [] { return run_command(a); });
 }
 
