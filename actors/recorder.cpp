@@ -10,11 +10,14 @@ recorder_actor::behavior_type recorder(recorder_actor::stateful_pointer<Recorder
   return {
       [=](record_atom, JobRecord record) {
         auto& log = *self->state.log;
-        std::lock_guard lock{log.mutex};
-        auto& slot = log.jobs[record.spec.id];
-        bool was_terminal = !slot.spec.id.empty() && is_terminal(slot.state);
-        if (!was_terminal && is_terminal(record.state)) ++log.terminal;
-        slot = std::move(record);
+        {
+          std::lock_guard lock{log.mutex};
+          auto& slot = log.jobs[record.spec.id];
+          bool was_terminal = !slot.spec.id.empty() && is_terminal(slot.state);
+          if (!was_terminal && is_terminal(record.state)) ++log.terminal;
+          slot = record;
+        }
+        if (log.on_record) log.on_record(record);
       },
       [=](anomaly_atom, std::string what) {
         log::error("recorder", "{}", what);

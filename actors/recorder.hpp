@@ -6,6 +6,7 @@
 #include "messages/runtime.hpp"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,9 @@ struct RunLog {
   std::vector<std::string> anomalies;
   std::vector<TraceEvent> trace;
   std::atomic<std::size_t> terminal{0};  // jobs in a terminal state
+  // Called by the recorder with every record, after it is stored (the
+  // service's journal and metrics). Set before the recorder is spawned.
+  std::function<void(const JobRecord&)> on_record;
 };
 
 struct RecorderState {

@@ -37,7 +37,7 @@ simulated_executor_actor::behavior_type simulated_executor(
         if (fails) *duration *= fate.uniform();  // fails part-way through
         auto token = ++s.next_token;
         s.running[r.job.id] = SimulatedExecutorState::Running{std::move(listener), token, fails};
-        self->delayed_send(self, Timeline::span(*duration), done_atom::value, r.job.id, token);
+        self->delayed_send(self, Timeline::span(*duration / s.config.speedup), done_atom::value, r.job.id, token);
       },
       [=](done_atom, const std::string& job_id, std::uint64_t token) {
         auto& s = self->state;
@@ -55,7 +55,8 @@ simulated_executor_actor::behavior_type simulated_executor(
         auto rp = self->make_response_promise<int>();
         auto token = ++self->state.next_token;
         self->state.mode_switches.emplace(token, std::pair{mode, rp});
-        self->delayed_send(self, Timeline::span(n->mode_switch_latency), done_atom::value, token);
+        self->delayed_send(self, Timeline::span(n->mode_switch_latency / self->state.config.speedup), done_atom::value,
+                           token);
         return rp;
       },
       [=](done_atom, std::uint64_t token) {

@@ -20,6 +20,7 @@ struct SimulationConfig {
   double noise_sigma = 0.05;
   double failure_probability = 0;
   Timeline timeline;
+  double speedup = 1;  // real-time demos: runs and mode switches take 1/speedup of the modelled time
 };
 
 using done_atom = caf::atom_constant<caf::atom("done")>;

@@ -191,6 +191,24 @@ void replan(self_ptr self) {
           });
 }
 
+void accept(self_ptr self, const JobSpec& spec) {
+  auto& s = self->state;
+  if (s.jobs.count(spec.id)) {
+    self->send(s.recorder, anomaly_atom::value, fmt::format("urgency: job id {} submitted twice", spec.id));
+    return;
+  }
+  auto job = self->spawn<caf::linked>(synergai::job, spec, s.recorder);
+  s.jobs.emplace(spec.id, job);
+  s.queue.push_back(Entry{spec, job, s.next_sequence++});
+  auto snap = snapshot(self);
+  auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
+                         [&](const QueuedJob& j) { return j.spec.id == spec.id; });
+  s.trace(self, snap.now, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
+  self->send(s.policy, submit_atom::value, *it, snap);
+  schedule_tick(self);
+  replan(self);
+}
+
 }  // namespace
 
 urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyState> self, UrgencyConfig config,
@@ -217,25 +235,12 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
         self->state.workers = std::move(workers);
       },
       [=](submit_atom, JobSpec spec) {
-        auto& s = self->state;
         // A job is submitted when the queue receives it; stamping it with this
         // actor's clock keeps every instant of a job on one clock.
         spec.submitted_at = now(self);
-        if (s.jobs.count(spec.id)) {
-          self->send(s.recorder, anomaly_atom::value, fmt::format("urgency: job id {} submitted twice", spec.id));
-          return;
-        }
-        auto job = self->spawn<caf::linked>(synergai::job, spec, s.recorder);
-        s.jobs.emplace(spec.id, job);
-        s.queue.push_back(Entry{spec, job, s.next_sequence++});
-        auto snap = snapshot(self);
-        auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
-                               [&](const QueuedJob& j) { return j.spec.id == spec.id; });
-        s.trace(self, snap.now, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
-        self->send(s.policy, submit_atom::value, *it, snap);
-        schedule_tick(self);
-        replan(self);
+        accept(self, spec);
       },
+      [=](resubmit_atom, const JobSpec& spec) { accept(self, spec); },
       [=](tick_atom) {
         self->state.ticking = false;
         if (self->state.queue.empty()) return;

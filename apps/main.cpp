@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   app::add_dictionary_command(app);
   app::add_testbed_command(app);
   app::add_run_command(app);
+  app::add_serve_command(app);
+  app::add_client_commands(app);
   app::add_engine_command(app);
 
   try {

@@ -40,6 +40,9 @@ using anomaly_atom = caf::atom_constant<caf::atom("anomaly")>;
 using trace_atom = caf::atom_constant<caf::atom("trace")>;
 using get_atom = caf::atom_constant<caf::atom("get")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
+// Like submit, but the job keeps its submission instant (the service stamps it
+// when it accepts the job, and a replayed journal keeps the original one).
+using resubmit_atom = caf::atom_constant<caf::atom("resubmit")>;
 
 // A requested change of a job's state; illegal ones are reported as anomalies.
 struct Transition {
@@ -136,6 +139,7 @@ using worker_actor = caf::typed_actor<caf::replies_to<reserve_atom, std::string>
 // and then connected to it, in testbed order.
 using urgency_actor = caf::typed_actor<caf::reacts_to<connect_atom, std::vector<worker_actor>>,
                                        caf::reacts_to<submit_atom, JobSpec>,
+                                       caf::reacts_to<resubmit_atom, JobSpec>,
                                        caf::reacts_to<tick_atom>,
                                        caf::reacts_to<released_atom, WorkerEvent>,
                                        caf::reacts_to<cancel_atom, std::string>>;

@@ -1,0 +1,62 @@
+// The long-lived online phase for the cluster service: the same ensemble as
+// run_realtime (urgency, policy, one worker per node, executor, recorder) on
+// CAF's work-stealing scheduler and the real clock, without an arrival actor:
+// jobs come one by one through submit(), from any thread.
+//
+// Instants are on a Timeline whose origin is the Unix time read once at start
+// (the only wall-clock reading of the online phase), so TimePoint is seconds
+// since the epoch and submission instants survive a restart.
+#pragma once
+
+#include "actors/recorder.hpp"
+#include "actors/runtime.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace synergai {
+
+struct SchedulerOptions {
+  RuntimeOptions runtime;
+  double speedup = 1;  // simulated executor only
+};
+
+class Scheduler {
+ public:
+  // Spawns the ensemble; `observer` sees every job record after each
+  // transition (on an actor thread: it must not block).
+  Scheduler(const config::Testbed& testbed, const config::Dictionary& dictionary, const SchedulerOptions& options,
+            ExecutorFactory executor = {}, std::function<void(const JobRecord&)> observer = {});
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Now on the scheduler's timeline (Unix seconds).
+  TimePoint now() const;
+  // Queues a job; it keeps spec.submitted_at (its waiting time counts from there).
+  void submit(const JobSpec& spec);
+  // Cancels a queued job (the urgency actor) or a running one (the executor).
+  void cancel_queued(const std::string& job_id);
+  void cancel_running(const std::string& job_id);
+  // Stops every actor and waits for them; idempotent.
+  void stop();
+
+  caf::actor_system& system() { return *system_; }
+
+ private:
+  caf::actor_system_config config_;
+  std::unique_ptr<caf::actor_system> system_;
+  Timeline timeline_;
+  std::shared_ptr<RunLog> log_;
+  urgency_actor urgency_;
+  policy_actor policy_;
+  executor_actor executor_;
+  recorder_actor recorder_;
+  std::vector<worker_actor> workers_;
+  bool stopped_ = false;
+};
+
+}  // namespace synergai

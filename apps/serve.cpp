@@ -1,0 +1,124 @@
+// `synergai serve --config FILE`: the long-running cluster service (the HTTP
+// API, the journal, the scheduler and an executor). SIGTERM/SIGINT stop it
+// gracefully: no new connections, requests in flight answered, the journal
+// fsynced, exit 0; running Kubernetes Jobs are left to be re-adopted.
+#include "actors/policies/policy.hpp"
+#include "apps/cli.hpp"
+#include "config/dictionary.hpp"
+#include "config/service.hpp"
+#include "config/testbed.hpp"
+#include "kube/bridge.hpp"
+#include "kube/client.hpp"
+#include "service/http_server.hpp"
+#include "service/service.hpp"
+#include "support/errors.hpp"
+#include "support/log.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace synergai::app {
+namespace {
+
+struct ServeArgs {
+  std::string config = "config/service.yaml";
+  std::string listen;
+  std::string journal;
+  std::string executor;
+  bool check = false;
+};
+
+// The Kubernetes executor: credentials, a rate-limited client, the bridge.
+std::pair<ExecutorFactory, service::ErrorCounter> kubernetes_executor(const config::ServiceConfig& c,
+                                                                       const config::Testbed& testbed) {
+  const auto& k = c.kubernetes;
+  auto credentials = k.kubeconfig ? kube::load_kubeconfig({*k.kubeconfig}, k.context)
+                                  : kube::load_in_cluster(kube::process_environment(),
+                                                          "/var/run/secrets/kubernetes.io/serviceaccount");
+  if (!k.namespace_name.empty()) credentials.namespace_name = k.namespace_name;
+  kube::ClientOptions options;
+  options.rate_limit = kube::RateLimit{k.api_qps, k.api_burst};
+  log::info("serve", "kubernetes executor: {} ({}), namespace {}", credentials.server, credentials.origin,
+            credentials.namespace_name);
+  auto client = std::make_shared<kube::Client>(credentials, options);
+  kube::BridgeOptions bridge;
+  bridge.manifest.namespace_name = credentials.namespace_name;
+  bridge.manifest.ttl_seconds_after_finished = k.job_ttl_seconds;
+  ExecutorFactory factory = [client, testbed, bridge](caf::actor_system& sys, std::shared_ptr<const Performance>,
+                                                     const Timeline&) {
+    return kube::spawn_kube_bridge(sys, client, testbed, bridge);
+  };
+  service::ErrorCounter errors = [client] {
+    auto s = client->stats();
+    std::uint64_t n = s.transport_errors;
+    for (const auto& [status, count] : s.by_status)
+      if (status >= 400) n += count;
+    return n;
+  };
+  return {factory, errors};
+}
+
+int serve(const ServeArgs& a) {
+  auto config = config::load_service_config(a.config, policy_names());
+  if (!a.listen.empty()) {
+    auto address = config::parse_listen_address(a.listen);
+    if (!address) throw InputError{fmt::format("--listen {}: expected HOST:PORT", a.listen)};
+    config.listen = *address;
+  }
+  if (!a.journal.empty()) config.journal = a.journal;
+  if (!a.executor.empty())
+    config.executor = a.executor == "simulated" ? config::ExecutorKind::simulated : config::ExecutorKind::kubernetes;
+  auto testbed = config::load_testbed(config.testbed);
+  auto dictionary = config::load_dictionary(config.dictionary, &testbed);
+  if (a.check) {
+    fmt::print("{}: service \"{}\": listen {}:{}, policy {}, executor {}, testbed \"{}\", journal {}\n", a.config,
+               config.name, config.listen.host, config.listen.port, config.policy, config::to_string(config.executor),
+               testbed.name, config.journal.string());
+    return exit_ok;
+  }
+
+  // Signals are taken by sigwait below: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ExecutorFactory executor;
+  service::ErrorCounter api_errors;
+  if (config.executor == config::ExecutorKind::kubernetes)
+    std::tie(executor, api_errors) = kubernetes_executor(config, testbed);
+  service::Service svc{config, testbed, dictionary, executor, api_errors};
+  svc.start();
+  service::HttpServer server{svc, {config.listen.host, config.listen.port, config.http_threads, config.max_body_bytes}};
+  server.start();
+  log::info("serve", "listening on http://{}:{} (policy {}, executor {}, journal {})", config.listen.host,
+            server.port(), config.policy, config::to_string(config.executor), config.journal.string());
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  log::info("serve", "{}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  server.stop();
+  svc.stop();
+  log::info("serve", "stopped");
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "Run the scheduler as a service with an HTTP API (docs/operations.md)");
+  static ServeArgs a;
+  cmd->add_option("--config", a.config, "Service YAML")->check(CLI::ExistingFile)->capture_default_str();
+  cmd->add_option("--listen", a.listen, "HOST:PORT to listen on (overrides the file; port 0: any free port)");
+  cmd->add_option("--journal", a.journal, "Journal file (overrides the file)");
+  cmd->add_option("--executor", a.executor, "simulated|kubernetes (overrides the file)")
+      ->check(CLI::IsMember({"simulated", "kubernetes"}));
+  cmd->add_flag("--check", a.check, "Validate the configuration, print it and exit");
+  set_action(cmd, [] { return serve(a); });
+}
+
+}  // namespace synergai::app

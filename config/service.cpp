@@ -1,0 +1,137 @@
+#include "config/service.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace synergai::config {
+namespace {
+
+std::optional<std::filesystem::path> read_existing(const Cursor& c, const std::filesystem::path& base) {
+  auto s = c.string();
+  if (!s) return std::nullopt;
+  std::filesystem::path p{*s};
+  if (p.is_relative()) p = base / p;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) {
+    c.error(fmt::format("file {} does not exist", p.string()));
+    return std::nullopt;
+  }
+  return p.lexically_normal();
+}
+
+void read_simulated(const Cursor& c, SimulatedExecutorSettings& s) {
+  if (!c.present() || !c.object({"speedup", "noise_sigma", "seed"})) return;
+  if (auto f = c.field("speedup"); f.present())
+    if (auto v = f.number(0, 10000, true)) s.speedup = *v;
+  if (auto f = c.field("noise_sigma"); f.present())
+    if (auto v = f.number(0, 2)) s.noise_sigma = *v;
+  if (auto f = c.field("seed"); f.present())
+    if (auto v = f.integer(0, std::numeric_limits<long long>::max())) s.seed = static_cast<std::uint64_t>(*v);
+}
+
+void read_kubernetes(const Cursor& c, KubernetesExecutorSettings& k, bool required, const std::filesystem::path& base) {
+  if (!c.present()) {
+    if (required) c.error("the kubernetes executor needs this section (kubeconfig or in_cluster: true)");
+    return;
+  }
+  if (!c.object({"kubeconfig", "in_cluster", "context", "namespace", "job_ttl_s", "api_qps", "api_burst"})) return;
+  bool in_cluster = false;
+  if (auto f = c.field("in_cluster"); f.present())
+    if (auto v = f.boolean()) in_cluster = *v;
+  if (auto f = c.field("kubeconfig"); f.present()) {
+    if (in_cluster) f.error("give either kubeconfig or in_cluster: true, not both");
+    else if (auto p = read_existing(f, base)) k.kubeconfig = *p;
+  } else if (!in_cluster && required) {
+    c.error("give kubeconfig (a file) or in_cluster: true");
+  }
+  if (auto f = c.field("context"); f.present())
+    if (auto v = f.string()) k.context = *v;
+  if (auto f = c.field("namespace"); f.present())
+    if (auto v = f.string()) k.namespace_name = *v;
+  if (auto f = c.field("job_ttl_s"); f.present())
+    if (auto v = f.integer(0, 7 * 24 * 3600)) k.job_ttl_seconds = static_cast<int>(*v);
+  if (auto f = c.field("api_qps"); f.present())
+    if (auto v = f.number(0, 10000, true)) k.api_qps = *v;
+  if (auto f = c.field("api_burst"); f.present())
+    if (auto v = f.integer(1, 10000)) k.api_burst = static_cast<int>(*v);
+}
+
+}  // namespace
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= text.size()) return std::nullopt;
+  ListenAddress a;
+  a.host = std::string{text.substr(0, colon)};
+  auto port = text.substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
+  for (char ch : a.host)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-')) return std::nullopt;
+  a.port = static_cast<std::uint16_t>(value);
+  return a;
+}
+
+std::string_view to_string(ExecutorKind k) { return k == ExecutorKind::simulated ? "simulated" : "kubernetes"; }
+
+ServiceConfig read_service_config(const Document& doc, const std::filesystem::path& base_dir,
+                                  const std::set<std::string>& known_policies) {
+  Diagnostics diagnostics;
+  Cursor root{doc, diagnostics};
+  ServiceConfig s;
+  if (root.object({"service", "listen", "policy", "tick_s", "reservation_ttl_s", "testbed", "dictionary", "executor",
+                   "journal", "auth", "limits"})) {
+    if (auto v = root.field("service").string()) s.name = *v;
+    if (auto c = root.field("listen"); auto v = c.string()) {
+      if (auto a = parse_listen_address(*v)) s.listen = *a;
+      else c.error(fmt::format("expected HOST:PORT (e.g. 127.0.0.1:8080), found \"{}\"", *v));
+    }
+    if (auto c = root.field("policy"); auto v = c.string()) {
+      if (known_policies.count(*v)) s.policy = *v;
+      else c.error(fmt::format("unknown policy \"{}\" (known: {})", *v, fmt::join(known_policies, ", ")));
+    }
+    if (auto f = root.field("tick_s"); f.present())
+      if (auto v = f.number(0, 3600, true)) s.tick = Seconds{*v};
+    if (auto f = root.field("reservation_ttl_s"); f.present())
+      if (auto v = f.number(0, 3600, true)) s.reservation_ttl = Seconds{*v};
+    if (auto p = read_existing(root.field("testbed"), base_dir)) s.testbed = *p;
+    if (auto p = read_existing(root.field("dictionary"), base_dir)) s.dictionary = *p;
+
+    auto ex = root.field("executor");
+    if (ex.object({"kind", "simulated", "kubernetes"})) {
+      if (auto k = ex.field("kind").string_in({"simulated", "kubernetes"}))
+        s.executor = *k == "simulated" ? ExecutorKind::simulated : ExecutorKind::kubernetes;
+      read_simulated(ex.field("simulated"), s.simulated);
+      read_kubernetes(ex.field("kubernetes"), s.kubernetes, s.executor == ExecutorKind::kubernetes, base_dir);
+    }
+
+    auto journal = root.field("journal");
+    if (journal.object({"path", "compact_bytes"})) {
+      if (auto v = journal.field("path").string()) s.journal = *v;
+      if (auto f = journal.field("compact_bytes"); f.present())
+        if (auto v = f.integer(4096, 1LL << 40)) s.journal_compact_bytes = static_cast<std::uint64_t>(*v);
+    }
+
+    if (auto auth = root.field("auth"); auth.present() && auth.object({"token_file"})) {
+      if (auto c = auth.field("token_file"); c.present())
+        if (auto p = read_existing(c, base_dir)) s.token_file = *p;
+    }
+
+    if (auto limits = root.field("limits"); limits.present() && limits.object({"max_body_bytes", "http_threads"})) {
+      if (auto f = limits.field("max_body_bytes"); f.present())
+        if (auto v = f.integer(256, 64LL << 20)) s.max_body_bytes = static_cast<std::size_t>(*v);
+      if (auto f = limits.field("http_threads"); f.present())
+        if (auto v = f.integer(1, 256)) s.http_threads = static_cast<int>(*v);
+    }
+  }
+  diagnostics.throw_if_any();
+  return s;
+}
+
+ServiceConfig load_service_config(const std::filesystem::path& path, const std::set<std::string>& known_policies) {
+  return read_service_config(read_yaml_file(path), path.parent_path(), known_policies);
+}
+
+}  // namespace synergai::config

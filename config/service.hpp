@@ -1,0 +1,69 @@
+// The service file (`synergai serve --config FILE`): where the service
+// listens, how it schedules, on which testbed and dictionary, which executor
+// runs the jobs, where the journal lives and how clients authenticate
+// (docs/operations.md; the example is config/service.yaml).
+#pragma once
+
+#include "config/document.hpp"
+#include "messages/time.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace synergai::config {
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: an ephemeral port
+};
+
+// "HOST:PORT" (IPv4 address or name, port 0-65535); nullopt when malformed.
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
+struct SimulatedExecutorSettings {
+  double speedup = 1;         // jobs and mode switches run this many times faster than modelled
+  double noise_sigma = 0.05;  // log-normal sigma of execution-time noise
+  std::uint64_t seed = 1;
+};
+
+struct KubernetesExecutorSettings {
+  std::optional<std::filesystem::path> kubeconfig;  // empty: in-cluster credentials
+  std::string context;                              // kubeconfig context; empty: current
+  std::string namespace_name;                       // empty: the credentials' namespace
+  std::optional<int> job_ttl_seconds = 600;         // ttlSecondsAfterFinished; empty: Jobs are kept
+  double api_qps = 5;
+  int api_burst = 10;
+};
+
+enum class ExecutorKind { simulated, kubernetes };
+
+struct ServiceConfig {
+  std::string name;
+  ListenAddress listen;
+  std::string policy = "synergai";
+  Seconds tick{1};
+  Seconds reservation_ttl{5};
+  std::filesystem::path testbed;     // resolved against the service file's folder
+  std::filesystem::path dictionary;  // likewise
+  ExecutorKind executor = ExecutorKind::simulated;
+  SimulatedExecutorSettings simulated;
+  KubernetesExecutorSettings kubernetes;
+  std::filesystem::path journal;                   // relative: to the working directory
+  std::uint64_t journal_compact_bytes = 64 << 20;  // rewrite the journal once it grows past this
+  std::optional<std::filesystem::path> token_file; // bearer token for /v1; empty: no authentication
+  std::size_t max_body_bytes = 64 << 10;           // larger request bodies get 413
+  int http_threads = 4;
+};
+
+// `known_policies` is the registry's list of names. Throws ValidationError
+// listing every problem.
+ServiceConfig read_service_config(const Document& doc, const std::filesystem::path& base_dir,
+                                  const std::set<std::string>& known_policies);
+ServiceConfig load_service_config(const std::filesystem::path& path, const std::set<std::string>& known_policies);
+
+std::string_view to_string(ExecutorKind k);
+
+}  // namespace synergai::config

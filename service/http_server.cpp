@@ -1,0 +1,214 @@
+#include "service/http_server.hpp"
+
+#include "support/errors.hpp"
+#include "support/log.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace synergai::service {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+constexpr auto idle_timeout = std::chrono::seconds{60};
+}
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  class Session;
+
+  Service& service;
+  ServerOptions options;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  std::condition_variable drained;
+  std::set<std::shared_ptr<Session>> sessions;
+  bool stopping = false;
+  std::uint16_t bound_port = 0;
+
+  Impl(Service& s, ServerOptions o) : service{s}, options{std::move(o)} {}
+
+  void accept();
+  void remove(const std::shared_ptr<Session>& s) {
+    std::lock_guard lock{mutex};
+    sessions.erase(s);
+    drained.notify_all();
+  }
+};
+
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<Impl> server) : stream_{std::move(socket)}, server_{std::move(server)} {}
+
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  // Called on stop: close now if idle, else after the answer in flight.
+  void close_when_idle() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (!self->busy_) self->close();
+    });
+  }
+
+ private:
+  void read() {
+    if (closing_) return close();
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return reply_error(413, fmt::format("request body over {} bytes", server_->options.max_body_bytes));
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return close();
+    }
+    if (ec) {
+      if (ec.category() == beast::error_code{http::error::bad_target}.category())
+        return reply_error(400, fmt::format("malformed HTTP request: {}", ec.message()));
+      return close();
+    }
+    busy_ = true;
+    auto& req = parser_->get();
+    Request request{std::string{req.method_string()}, std::string{req.target()},
+                    std::string{req[http::field::authorization]}, std::move(req.body())};
+    Response response;
+    try {
+      response = server_->service.handle(request);
+    } catch (const std::exception& e) {
+      log::error("http", "{} {}: {}", request.method, request.target, e.what());
+      response = Response{500, "application/json", error_body("internal error", ""), {}};
+    }
+    write(std::move(response), req.keep_alive() && !closing_, req.version());
+  }
+
+  void reply_error(int status, std::string message) {
+    busy_ = true;
+    write(Response{status, "application/json", error_body(message, status == 413 ? "body" : ""), {}}, false, 11);
+  }
+
+  void write(Response r, bool keep_alive, unsigned version) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "synergai");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    stream_.expires_after(idle_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      self->busy_ = false;
+      if (ec || !res->keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+    server_->remove(shared_from_this());
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<Impl> server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool busy_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec != net::error::operation_aborted) log::warn("http", "accept: {}", ec.message());
+      std::lock_guard lock{self->mutex};
+      if (self->stopping) return;
+    } else {
+      std::shared_ptr<Session> session;
+      {
+        std::lock_guard lock{self->mutex};
+        if (self->stopping) return;
+        session = std::make_shared<Session>(std::move(socket), self);
+        self->sessions.insert(session);
+      }
+      session->run();
+    }
+    self->accept();
+  });
+}
+
+HttpServer::HttpServer(Service& service, ServerOptions options)
+    : impl_{std::make_shared<Impl>(service, std::move(options))} {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  auto& i = *impl_;
+  beast::error_code ec;
+  auto address = net::ip::make_address(i.options.host == "localhost" ? "127.0.0.1" : i.options.host, ec);
+  if (ec) throw RuntimeError{fmt::format("listen address {}: {}", i.options.host, ec.message())};
+  tcp::endpoint endpoint{address, i.options.port};
+  i.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) i.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(endpoint, ec);
+  if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw RuntimeError{fmt::format("cannot listen on {}:{}: {}", i.options.host, i.options.port, ec.message())};
+  i.bound_port = i.acceptor.local_endpoint().port();
+  i.accept();
+  for (int t = 0; t < std::max(1, i.options.threads); ++t) i.threads.emplace_back([impl = impl_] { impl->ioc.run(); });
+}
+
+std::uint16_t HttpServer::port() const { return impl_->bound_port; }
+
+void HttpServer::stop() {
+  auto& i = *impl_;
+  std::vector<std::shared_ptr<Impl::Session>> sessions;
+  {
+    std::lock_guard lock{i.mutex};
+    if (i.stopping) return;
+    i.stopping = true;
+    sessions.assign(i.sessions.begin(), i.sessions.end());
+  }
+  net::post(i.ioc, [impl = impl_] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  for (auto& s : sessions) s->close_when_idle();
+  {
+    std::unique_lock lock{i.mutex};
+    i.drained.wait_for(lock, std::chrono::seconds{10}, [&] { return i.sessions.empty(); });
+  }
+  i.ioc.stop();
+  for (auto& t : i.threads)
+    if (t.joinable()) t.join();
+}
+
+}  // namespace synergai::service

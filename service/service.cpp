@@ -1,0 +1,495 @@
+#include "service/service.hpp"
+
+#include "support/errors.hpp"
+#include "support/log.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+namespace synergai::service {
+namespace {
+
+using nlohmann::json;
+
+constexpr long long max_queries = 1'000'000'000;
+constexpr double max_qos_seconds = 30.0 * 24 * 3600;
+constexpr std::array<double, 13> buckets{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
+
+Response json_response(int status, const json& body) { return Response{status, "application/json", body.dump(), {}}; }
+
+Response error(int status, std::string_view message, std::string_view field) {
+  return Response{status, "application/json", error_body(message, field), {}};
+}
+
+json optional_instant(const std::optional<TimePoint>& t) { return t ? json(seconds_of(*t)) : json(nullptr); }
+json optional_seconds(const std::optional<Seconds>& d) { return d ? json(d->count()) : json(nullptr); }
+
+json job_json(const JobRecord& r) {
+  json j{{"id", r.spec.id},
+         {"engine", r.spec.engine},
+         {"queries", r.spec.queries},
+         {"qos_seconds", r.spec.qos.count()},
+         {"state", to_string(r.state)},
+         {"submitted_at", seconds_of(r.spec.submitted_at)},
+         {"node", r.node.empty() ? json(nullptr) : json(r.node)},
+         {"config", r.config ? json(*r.config) : json(nullptr)},
+         {"placed_at", optional_instant(r.placed_at)},
+         {"started_at", optional_instant(r.started_at)},
+         {"finished_at", optional_instant(r.finished_at)},
+         {"waiting_seconds", optional_seconds(r.waiting())},
+         {"end_to_end_seconds", optional_seconds(r.end_to_end())},
+         {"qos_violated", is_terminal(r.state) ? json(r.violated()) : json(nullptr)},
+         {"message", r.message}};
+  return j;
+}
+
+JobRecord fresh(const JobSpec& spec) {
+  JobRecord r;
+  r.spec = spec;
+  return r;
+}
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 63) return false;
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (!alnum(id.front()) || !alnum(id.back())) return false;
+  return std::all_of(id.begin(), id.end(), [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc{} && p == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+std::pair<std::string, std::map<std::string, std::string>> split_target(const std::string& target) {
+  auto q = target.find('?');
+  std::map<std::string, std::string> query;
+  if (q != std::string::npos) {
+    std::string_view rest{target};
+    rest.remove_prefix(q + 1);
+    while (!rest.empty()) {
+      auto amp = rest.find('&');
+      auto part = rest.substr(0, amp);
+      auto eq = part.find('=');
+      query[percent_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+  }
+  return {percent_decode(target.substr(0, q)), query};
+}
+
+std::optional<long long> parse_count(const std::string& s, long long max) {
+  long long v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || v < 0 || v > max) return std::nullopt;
+  return v;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+void histogram(std::string& out, std::string_view name, std::string_view help, const std::vector<double>& values) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
+  double sum = 0;
+  for (double v : values) sum += v;
+  for (double b : buckets) {
+    auto n = std::count_if(values.begin(), values.end(), [&](double v) { return v <= b; });
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, b, n);
+  }
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n{}_sum {}\n{}_count {}\n", name, values.size(), name, sum, name,
+                     values.size());
+}
+
+}  // namespace
+
+std::string error_body(std::string_view message, std::string_view field) {
+  return json{{"error", message}, {"field", field.empty() ? json(nullptr) : json(field)}}.dump();
+}
+
+Service::Service(config::ServiceConfig config, config::Testbed testbed, config::Dictionary dictionary,
+                 ExecutorFactory executor, ErrorCounter api_errors)
+    : config_{std::move(config)},
+      testbed_{std::move(testbed)},
+      dictionary_{std::move(dictionary)},
+      executor_{std::move(executor)},
+      api_errors_{std::move(api_errors)} {
+  if (config_.token_file) {
+    std::ifstream in{*config_.token_file};
+    std::string token{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(token.begin());
+    if (token.empty()) throw InputError{fmt::format("{}: the token file is empty", config_.token_file->string())};
+    token_ = token;
+  }
+}
+
+Service::~Service() { stop(); }
+
+void Service::start() {
+  auto replay = read_journal(config_.journal);
+  std::vector<JobSpec> unfinished;
+  {
+    std::lock_guard lock{mutex_};
+    for (auto& r : replay.jobs) {
+      order_.push_back(r.spec.id);
+      if (is_terminal(r.state)) {
+        jobs_.emplace(r.spec.id, std::move(r));
+      } else {
+        // Queued again with its original submission instant; a job that was
+        // placed or running starts over through the queue (the Kubernetes
+        // bridge adopts its existing Job instead of creating another).
+        unfinished.push_back(r.spec);
+        jobs_.emplace(r.spec.id, fresh(r.spec));
+      }
+    }
+  }
+  replayed_ = replay.jobs.size();
+  journal_ = std::make_unique<Journal>(config_.journal, config_.journal_compact_bytes, [this] { return snapshot(); });
+  SchedulerOptions options;
+  options.runtime.policy = config_.policy;
+  options.runtime.tick = config_.tick;
+  options.runtime.reservation_ttl = config_.reservation_ttl;
+  options.runtime.seed = config_.simulated.seed;
+  options.runtime.noise_sigma = config_.simulated.noise_sigma;
+  options.speedup = config_.simulated.speedup;
+  scheduler_ = std::make_unique<Scheduler>(testbed_, dictionary_, options, executor_,
+                                           [this](const JobRecord& r) { observe(r); });
+  for (const auto& spec : unfinished) scheduler_->submit(spec);
+  log::info("service", "journal {}: {} jobs replayed ({} queued again, {} lines, {} skipped)", config_.journal.string(),
+            replay.jobs.size(), unfinished.size(), replay.lines, replay.skipped);
+  ready_ = true;
+}
+
+void Service::stop() {
+  if (stopped_.exchange(true)) return;
+  ready_ = false;
+  if (scheduler_) scheduler_->stop();
+  if (journal_) journal_->close();
+}
+
+std::vector<JobRecord> Service::snapshot() const {
+  std::lock_guard lock{mutex_};
+  std::vector<JobRecord> out;
+  out.reserve(order_.size());
+  for (const auto& id : order_) out.push_back(jobs_.at(id));
+  return out;
+}
+
+void Service::observe(const JobRecord& record) {
+  std::lock_guard lock{mutex_};
+  auto it = jobs_.find(record.spec.id);
+  if (it == jobs_.end()) {
+    order_.push_back(record.spec.id);
+    it = jobs_.emplace(record.spec.id, fresh(record.spec)).first;
+  }
+  auto& slot = it->second;
+  if (slot == record) return;
+  if (slot.state != record.state) {
+    if (record.state == JobState::placed) ++decisions_;
+    if (!record.node.empty()) {
+      auto at = record.finished_at ? *record.finished_at
+                : record.started_at ? *record.started_at
+                : record.placed_at  ? *record.placed_at
+                                    : scheduler_->now();
+      node_last_[record.node] = NodeEvent{at, record.spec.id, record.state};
+      if (record.state == JobState::running && record.config && record.config->mode)
+        node_mode_[record.node] = *record.config->mode;
+    }
+  }
+  slot = record;
+  if (cancel_requested_.count(record.spec.id)) {
+    if (record.state == JobState::running || record.state == JobState::starting)
+      scheduler_->cancel_running(record.spec.id);
+    if (is_terminal(record.state)) cancel_requested_.erase(record.spec.id);
+  }
+  try {
+    journal_->append(record, false);
+  } catch (const std::exception& e) {
+    log::error("service", "journal: {}", e.what());
+  }
+}
+
+Response Service::handle(const Request& r) {
+  auto [path, query] = split_target(r.target);
+  Response out;
+  if (path == "/healthz") {
+    out = r.method == "GET" ? json_response(200, {{"status", "ok"}}) : error(405, "use GET", "");
+  } else if (path == "/readyz") {
+    out = r.method != "GET" ? error(405, "use GET", "")
+          : ready_          ? json_response(200, {{"status", "ready"}})
+                            : json_response(503, {{"status", "starting"}});
+  } else if (path == "/metrics") {
+    out = r.method == "GET" ? metrics() : error(405, "use GET", "");
+  } else if (path.rfind("/v1/", 0) == 0) {
+    std::string_view auth{r.authorization};
+    if (!token_.empty() && !(auth.rfind("Bearer ", 0) == 0 && constant_time_equal(auth.substr(7), token_))) {
+      out = error(401, "missing or wrong bearer token", "Authorization");
+      out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"synergai\"");
+    } else if (!ready_) {
+      out = error(503, "the service is starting (journal replay)", "");
+    } else if (path == "/v1/jobs") {
+      out = r.method == "POST" ? submit(r) : r.method == "GET" ? list(query) : error(405, "use GET or POST", "");
+    } else if (path.rfind("/v1/jobs/", 0) == 0 && path.size() > 9 && path.find('/', 9) == std::string::npos) {
+      auto id = path.substr(9);
+      out = r.method == "GET" ? get(id) : r.method == "DELETE" ? cancel(id) : error(405, "use GET or DELETE", "");
+    } else if (path == "/v1/workers") {
+      out = r.method == "GET" ? workers() : error(405, "use GET", "");
+    } else {
+      out = error(404, fmt::format("no such resource: {}", path), "");
+    }
+  } else {
+    out = error(404, fmt::format("no such resource: {}", path), "");
+  }
+  std::lock_guard lock{mutex_};
+  ++responses_[out.status];
+  return out;
+}
+
+Response Service::submit(const Request& r) {
+  json body;
+  try {
+    body = json::parse(r.body);
+  } catch (const std::exception& e) {
+    return error(400, fmt::format("malformed JSON: {}", e.what()), "body");
+  }
+  if (!body.is_object()) return error(400, "expected a JSON object", "body");
+  for (const auto& [key, _] : body.items())
+    if (key != "engine" && key != "queries" && key != "qos_seconds" && key != "id")
+      return error(400, fmt::format("unknown field \"{}\" (known: engine, queries, qos_seconds, id)", key), key);
+  JobSpec spec;
+  if (!body.contains("engine")) return error(400, "required", "engine");
+  if (!body["engine"].is_string()) return error(400, "expected a string", "engine");
+  spec.engine = body["engine"].get<std::string>();
+  if (!testbed_.find_engine(spec.engine)) return error(400, fmt::format("unknown engine \"{}\"", spec.engine), "engine");
+  bool profiled = std::any_of(testbed_.nodes.begin(), testbed_.nodes.end(),
+                              [&](const NodeSpec& n) { return dictionary_.optimum(spec.engine, n.name) != nullptr; });
+  if (!profiled) return error(400, fmt::format("engine {} is profiled on no node", spec.engine), "engine");
+  if (!body.contains("queries")) return error(400, "required", "queries");
+  const auto& q = body["queries"];
+  if (!q.is_number_integer()) return error(400, "expected a whole number", "queries");
+  if (q.is_number_unsigned() ? q.get<unsigned long long>() > static_cast<unsigned long long>(max_queries)
+                             : (q.get<long long>() <= 0 || q.get<long long>() > max_queries))
+    return error(400, fmt::format("must be between 1 and {}", max_queries), "queries");
+  spec.queries = static_cast<int>(q.get<long long>());
+  if (!body.contains("qos_seconds")) return error(400, "required", "qos_seconds");
+  const auto& qos = body["qos_seconds"];
+  if (!qos.is_number()) return error(400, "expected a number of seconds", "qos_seconds");
+  double qos_s = qos.get<double>();
+  if (!(qos_s > 0) || qos_s > max_qos_seconds || !std::isfinite(qos_s))
+    return error(400, fmt::format("must be positive and at most {}", max_qos_seconds), "qos_seconds");
+  spec.qos = Seconds{qos_s};
+  bool generated = !body.contains("id");
+  if (!generated) {
+    if (!body["id"].is_string()) return error(400, "expected a string", "id");
+    spec.id = body["id"].get<std::string>();
+    if (!valid_id(spec.id))
+      return error(400, "1 to 63 of [A-Za-z0-9._-], starting and ending with a letter or digit", "id");
+  }
+
+  JobRecord record;
+  {
+    std::lock_guard lock{mutex_};
+    if (generated) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+      do spec.id = fmt::format("job-{}-{}", ms, ++next_id_);
+      while (jobs_.count(spec.id));
+    } else if (auto it = jobs_.find(spec.id); it != jobs_.end()) {
+      const auto& old = it->second.spec;
+      if (old.engine != spec.engine || old.queries != spec.queries || old.qos != spec.qos)
+        return error(409, fmt::format("job {} exists with another body", spec.id), "id");
+      record = it->second;
+      spec.id.clear();  // marks the repeat
+    }
+    if (!spec.id.empty()) {
+      spec.submitted_at = scheduler_->now();
+      record = fresh(spec);
+      jobs_.emplace(spec.id, record);
+      order_.push_back(spec.id);
+    }
+  }
+  if (spec.id.empty()) {
+    journal_->sync();  // the first submission's answer waits for its fsync; so does the repeat's
+    return json_response(201, job_json(record));
+  }
+  try {
+    journal_->append(record, true);
+  } catch (const std::exception& e) {
+    log::error("service", "job {} not accepted: {}", spec.id, e.what());
+    std::lock_guard lock{mutex_};
+    jobs_.erase(spec.id);
+    order_.erase(std::remove(order_.begin(), order_.end(), spec.id), order_.end());
+    return error(503, "the journal cannot be written; the job was not accepted", "");
+  }
+  scheduler_->submit(spec);
+  auto response = json_response(201, job_json(record));
+  response.headers.emplace_back("Location", "/v1/jobs/" + spec.id);
+  return response;
+}
+
+Response Service::list(const std::map<std::string, std::string>& query) {
+  std::optional<JobState> state;
+  std::size_t limit = 100, offset = 0;
+  for (const auto& [key, value] : query) {
+    if (key == "state") {
+      state = parse_job_state(value);
+      if (!state) return error(400, fmt::format("unknown state \"{}\"", value), "state");
+    } else if (key == "limit") {
+      auto v = parse_count(value, 10000);
+      if (!v || *v == 0) return error(400, "expected a whole number from 1 to 10000", "limit");
+      limit = static_cast<std::size_t>(*v);
+    } else if (key == "offset") {
+      auto v = parse_count(value, std::numeric_limits<long long>::max());
+      if (!v) return error(400, "expected a whole number", "offset");
+      offset = static_cast<std::size_t>(*v);
+    } else {
+      return error(400, fmt::format("unknown parameter \"{}\" (known: state, limit, offset)", key), key);
+    }
+  }
+  std::lock_guard lock{mutex_};
+  json items = json::array();
+  std::size_t total = 0;
+  for (const auto& id : order_) {
+    const auto& r = jobs_.at(id);
+    if (state && r.state != *state) continue;
+    if (total >= offset && items.size() < limit) items.push_back(job_json(r));
+    ++total;
+  }
+  json body{{"jobs", items}, {"total", total}, {"offset", offset}, {"limit", limit}};
+  body["next_offset"] = offset + items.size() < total ? json(offset + items.size()) : json(nullptr);
+  return json_response(200, body);
+}
+
+Response Service::get(const std::string& id) {
+  std::lock_guard lock{mutex_};
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return error(404, fmt::format("no job {}", id), "id");
+  return json_response(200, job_json(it->second));
+}
+
+Response Service::cancel(const std::string& id) {
+  std::lock_guard lock{mutex_};
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return error(404, fmt::format("no job {}", id), "id");
+  const auto& r = it->second;
+  if (r.state == JobState::cancelled) return json_response(200, job_json(r));
+  if (is_terminal(r.state)) return error(409, fmt::format("job {} already {}", id, to_string(r.state)), "id");
+  cancel_requested_.insert(id);
+  scheduler_->cancel_queued(id);
+  if (r.state != JobState::queued) scheduler_->cancel_running(id);
+  return json_response(202, job_json(r));
+}
+
+Response Service::workers() {
+  std::lock_guard lock{mutex_};
+  json out = json::array();
+  for (const auto& node : testbed_.nodes) {
+    const JobRecord* current = nullptr;
+    for (const auto& [_, r] : jobs_)
+      if (r.node == node.name && (r.state == JobState::placed || r.state == JobState::starting ||
+                                  r.state == JobState::running))
+        current = &r;
+    json w{{"node", node.name},
+           {"kubernetes_node", node.kubernetes_node},
+           {"state", !current ? "idle" : current->state == JobState::placed ? "reserved" : "busy"},
+           {"job", current ? json(current->spec.id) : json(nullptr)}};
+    auto mode = node_mode_.find(node.name);
+    w["power_mode"] = mode != node_mode_.end() ? json(mode->second)
+                      : node.default_mode      ? json(*node.default_mode)
+                                               : json(nullptr);
+    auto last = node_last_.find(node.name);
+    w["last_transition"] = last == node_last_.end()
+                               ? json(nullptr)
+                               : json{{"at", seconds_of(last->second.at)},
+                                      {"job", last->second.job},
+                                      {"to", to_string(last->second.to)}};
+    out.push_back(std::move(w));
+  }
+  return json_response(200, json{{"workers", out}});
+}
+
+Response Service::metrics() {
+  std::string out;
+  std::map<JobState, std::size_t> by_state;
+  for (auto s : {JobState::queued, JobState::placed, JobState::starting, JobState::running, JobState::succeeded,
+                 JobState::failed, JobState::cancelled})
+    by_state[s] = 0;
+  std::vector<double> waiting, end_to_end;
+  std::size_t violations = 0;
+  std::uint64_t decisions;
+  std::map<int, std::uint64_t> responses;
+  std::size_t total;
+  {
+    std::lock_guard lock{mutex_};
+    for (const auto& [_, r] : jobs_) {
+      ++by_state[r.state];
+      if (auto w = r.waiting()) waiting.push_back(w->count());
+      if (auto e = r.end_to_end()) end_to_end.push_back(e->count());
+      if (is_terminal(r.state) && r.violated()) ++violations;
+    }
+    decisions = decisions_;
+    responses = responses_;
+    total = jobs_.size();
+  }
+  out += "# HELP synergai_queue_length Jobs waiting in the queue.\n# TYPE synergai_queue_length gauge\n";
+  out += fmt::format("synergai_queue_length {}\n", by_state[JobState::queued]);
+  out += "# HELP synergai_jobs Jobs by state.\n# TYPE synergai_jobs gauge\n";
+  for (const auto& [s, n] : by_state) out += fmt::format("synergai_jobs{{state=\"{}\"}} {}\n", to_string(s), n);
+  out += "# HELP synergai_jobs_accepted_total Jobs accepted (journal included).\n"
+         "# TYPE synergai_jobs_accepted_total counter\n";
+  out += fmt::format("synergai_jobs_accepted_total {}\n", total);
+  out += "# HELP synergai_qos_violations_total Finished jobs that missed their QoS or did not succeed.\n"
+         "# TYPE synergai_qos_violations_total counter\n";
+  out += fmt::format("synergai_qos_violations_total {}\n", violations);
+  histogram(out, "synergai_job_waiting_seconds", "Submission to start, of jobs that started.", waiting);
+  histogram(out, "synergai_job_end_to_end_seconds", "Submission to completion, of finished jobs.", end_to_end);
+  out += "# HELP synergai_decisions_total Placements made by the scheduler since start.\n"
+         "# TYPE synergai_decisions_total counter\n";
+  out += fmt::format("synergai_decisions_total {}\n", decisions);
+  if (api_errors_) {
+    out += "# HELP synergai_apiserver_request_errors_total Kubernetes API requests that failed (retries included).\n"
+           "# TYPE synergai_apiserver_request_errors_total counter\n";
+    out += fmt::format("synergai_apiserver_request_errors_total {}\n", api_errors_());
+  }
+  out += "# HELP synergai_http_responses_total HTTP responses by status code.\n"
+         "# TYPE synergai_http_responses_total counter\n";
+  for (const auto& [code, n] : responses) out += fmt::format("synergai_http_responses_total{{code=\"{}\"}} {}\n", code, n);
+  if (journal_) {
+    auto s = journal_->stats();
+    out += "# HELP synergai_journal_bytes Size of the journal file.\n# TYPE synergai_journal_bytes gauge\n";
+    out += fmt::format("synergai_journal_bytes {}\n", s.bytes);
+    out += "# HELP synergai_journal_fsyncs_total Journal fsyncs.\n# TYPE synergai_journal_fsyncs_total counter\n";
+    out += fmt::format("synergai_journal_fsyncs_total {}\n", s.fsyncs);
+    out += "# HELP synergai_journal_compactions_total Journal rewrites.\n"
+           "# TYPE synergai_journal_compactions_total counter\n";
+    out += fmt::format("synergai_journal_compactions_total {}\n", s.compactions);
+  }
+  return Response{200, "text/plain; version=0.0.4", std::move(out), {}};
+}
+
+}  // namespace synergai::service

@@ -1,0 +1,107 @@
+// The cluster service's core, independent of HTTP transport: the job table,
+// the journal, the scheduler (actors/scheduler.hpp) and the JSON API's
+// request handling (docs/operations.md lists the endpoints).
+//
+// Threads: handle() runs on the HTTP server's I/O threads (never on actor
+// threads) and may block on the journal's fsync; the scheduler's observer runs
+// on an actor thread and only takes the table's mutex and queues journal lines.
+#pragma once
+
+#include "actors/scheduler.hpp"
+#include "config/service.hpp"
+#include "service/journal.hpp"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace synergai::service {
+
+struct Request {
+  std::string method;  // GET POST DELETE ...
+  std::string target;  // path and query: /v1/jobs?state=queued
+  std::string authorization;
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Extra figures for /metrics from the executor (the Kubernetes client's
+// request errors); empty for the simulated executor.
+using ErrorCounter = std::function<std::uint64_t()>;
+
+class Service {
+ public:
+  Service(config::ServiceConfig config, config::Testbed testbed, config::Dictionary dictionary,
+          ExecutorFactory executor = {}, ErrorCounter api_errors = {});
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Replays the journal, starts the actors and queues the unfinished jobs
+  // again with their original submission instants; then the service is ready.
+  void start();
+  // Stops the actors and closes the journal (everything appended is fsynced);
+  // running executions are left alone. Idempotent.
+  void stop();
+
+  Response handle(const Request& request);
+
+  bool ready() const { return ready_; }
+  std::size_t replayed() const { return replayed_; }
+
+ private:
+  Response submit(const Request& r);
+  Response list(const std::map<std::string, std::string>& query);
+  Response get(const std::string& id);
+  Response cancel(const std::string& id);
+  Response workers();
+  Response metrics();
+  void observe(const JobRecord& record);
+  std::vector<JobRecord> snapshot() const;
+
+  config::ServiceConfig config_;
+  config::Testbed testbed_;
+  config::Dictionary dictionary_;
+  ExecutorFactory executor_;
+  ErrorCounter api_errors_;
+  std::string token_;
+
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopped_{false};
+  std::size_t replayed_ = 0;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, JobRecord> jobs_;
+  std::vector<std::string> order_;  // submission order
+  std::set<std::string> cancel_requested_;
+  std::map<std::string, int> node_mode_;
+  struct NodeEvent {
+    TimePoint at{};
+    std::string job;
+    JobState to = JobState::queued;
+  };
+  std::map<std::string, NodeEvent> node_last_;
+  std::uint64_t decisions_ = 0;
+  std::uint64_t next_id_ = 0;
+  std::map<int, std::uint64_t> responses_;  // by HTTP status
+};
+
+// Error body: {"error": message, "field": field}.
+std::string error_body(std::string_view message, std::string_view field);
+
+}  // namespace synergai::service
