@@ -38,6 +38,19 @@ void Dictionary::add(ProfilePoint p) {
   points_.push_back(std::move(p));
 }
 
+void Dictionary::set_provenance(std::string_view engine, std::string_view node, const ExecConfig& c, Provenance p) {
+  const auto* point = find(engine, node, c);
+  if (!point) throw InputError(fmt::format("no point for {} on {} ({}) to attach provenance to", engine, node, c));
+  provenance_[static_cast<std::size_t>(point - points_.data())] = std::move(p);
+}
+
+const Provenance* Dictionary::provenance(std::string_view engine, std::string_view node, const ExecConfig& c) const {
+  const auto* point = find(engine, node, c);
+  if (!point) return nullptr;
+  auto it = provenance_.find(static_cast<std::size_t>(point - points_.data()));
+  return it == provenance_.end() ? nullptr : &it->second;
+}
+
 void Dictionary::set_optimum(const std::string& engine, const std::string& node, const ExecConfig& c) {
   optimal_[Key{engine, node}] = c;
 }
@@ -89,7 +102,16 @@ nlohmann::json to_json(const Dictionary& d) {
       o.update(nlohmann::json(best->config));
       optimal.push_back(std::move(o));
     }
-  return nlohmann::json{{"format", dictionary_format}, {"testbed", d.testbed}, {"points", points}, {"optimal", optimal}};
+  auto point_list = nlohmann::json::array();
+  for (const auto& p : points) {
+    nlohmann::json j = p;
+    if (const auto* prov = d.provenance(p.engine, p.node, p.config))
+      j["provenance"] = {{"executor", prov->executor}, {"time", prov->time}, {"loadgen_version", prov->loadgen_version},
+                         {"repeats", prov->repeats}, {"qps_stddev", prov->qps_stddev}, {"qps_min", prov->qps_min},
+                         {"qps_max", prov->qps_max}};
+    point_list.push_back(std::move(j));
+  }
+  return nlohmann::json{{"format", dictionary_format}, {"testbed", d.testbed}, {"points", point_list}, {"optimal", optimal}};
 }
 
 std::string dump_dictionary(const Dictionary& d) { return to_json(d).dump(1, '\t') + "\n"; }
@@ -141,7 +163,8 @@ Dictionary read_dictionary(const Document& doc, const Testbed* tb) {
   };
 
   for (const auto& c : root.field("points").items()) {
-    if (!c.object({"engine", "node", "threads", "mode", "qps", "preprocessing_s", "inference_s", "queries", "source"}))
+    if (!c.object({"engine", "node", "threads", "mode", "qps", "preprocessing_s", "inference_s", "queries", "source",
+                   "provenance"}))
       continue;
     ProfilePoint p;
     bool ok = read_ref(c, p);
@@ -160,7 +183,30 @@ Dictionary read_dictionary(const Document& doc, const Testbed* tb) {
       c.error(fmt::format("duplicate point for {} on {} ({})", p.engine, p.node, p.config));
       continue;
     }
+    std::optional<Provenance> provenance;
+    if (auto pc = c.field("provenance"); pc.present()) {
+      if (!pc.object({"executor", "time", "loadgen_version", "repeats", "qps_stddev", "qps_min", "qps_max"})) continue;
+      auto executor = pc.field("executor").string();
+      auto time = pc.field("time").string();
+      auto version = pc.field("loadgen_version");
+      std::optional<std::string> version_text;
+      if (version.present() && version.raw()->is_string()) version_text = version.raw()->get<std::string>();
+      else version.expected("a string (empty when unknown)");
+      auto repeats = pc.field("repeats").integer(1, 1'000'000);
+      auto sd = pc.field("qps_stddev").number(0, 1e9);
+      auto lo = pc.field("qps_min").number(0, 1e9);
+      auto hi = pc.field("qps_max").number(0, 1e9);
+      if (!executor || !time || !version_text || !repeats || !sd || !lo || !hi) continue;
+      if (*lo > p.qps || *hi < p.qps) {
+        pc.error(fmt::format("qps {} lies outside [qps_min {}, qps_max {}]", p.qps, *lo, *hi));
+        continue;
+      }
+      provenance = Provenance{*executor, *time, *version_text, static_cast<int>(*repeats), *sd, *lo, *hi};
+    }
+    auto key = p.config;
+    auto engine = p.engine, node = p.node;
     d.add(std::move(p));
+    if (provenance) d.set_provenance(engine, node, key, std::move(*provenance));
   }
 
   std::set<std::pair<std::string, std::string>> chosen;

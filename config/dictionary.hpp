@@ -20,12 +20,30 @@ namespace synergai::config {
 
 inline constexpr std::string_view dictionary_format = "synergai.dictionary/1";
 
+// Where a measured point came from (optional; the model's points have none):
+// the executor that ran it, when, with which LoadGen, and the spread of QPS
+// over its repeats.
+struct Provenance {
+  std::string executor;         // simulated, kube, ...
+  std::string time;             // UTC, ISO 8601, of the last repeat
+  std::string loadgen_version;  // empty when unknown
+  int repeats = 1;
+  double qps_stddev = 0;  // sample standard deviation over the repeats
+  double qps_min = 0;
+  double qps_max = 0;
+
+  friend bool operator==(const Provenance&, const Provenance&) = default;
+};
+
 class Dictionary {
  public:
   std::string testbed;  // name of the testbed it describes
 
   // Adds a point; a point for the same (engine, node, config) replaces it.
   void add(ProfilePoint p);
+  // Attaches provenance to an existing point (InputError if there is none).
+  void set_provenance(std::string_view engine, std::string_view node, const ExecConfig& c, Provenance p);
+  const Provenance* provenance(std::string_view engine, std::string_view node, const ExecConfig& c) const;
   void set_optimum(const std::string& engine, const std::string& node, const ExecConfig& c);
   // c* per (engine, node): highest QPS; ties to fewer threads, then to the
   // mode with the lower power budget (unlimited counts highest), then lower id.
@@ -51,6 +69,7 @@ class Dictionary {
   std::vector<ProfilePoint> points_;
   std::map<Key, std::vector<std::size_t>, KeyLess> by_pair_;  // indices into points_
   std::map<Key, ExecConfig, KeyLess> optimal_;
+  std::map<std::size_t, Provenance> provenance_;  // by index into points_
 };
 
 // Canonical JSON: points sorted by engine, node, threads, mode.

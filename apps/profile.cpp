@@ -1,0 +1,277 @@
+// `synergai profile ...`: the offline phase's tools (docs/profiling.md).
+//   import-modes --nvpmodel FILE   a Jetson board's power modes as testbed YAML
+//   parse FILE...                  what MLPerf LoadGen logs contain, as JSON
+//   plan --testbed T ...           the runs of a profiling campaign
+//   run --testbed T --out DIR ...  execute (or --resume) a campaign -> DIR/dictionary.json
+//   report --dictionary D          the thesis-style characterization of a dictionary
+#include "apps/cli.hpp"
+#include "config/testbed.hpp"
+#include "profiling/campaign.hpp"
+#include "profiling/performance_model.hpp"
+#include "profiling/loadgen_log.hpp"
+#include "profiling/nvpmodel.hpp"
+#include "support/errors.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <unistd.h>
+
+namespace synergai::app {
+namespace {
+
+struct ImportArgs {
+  std::string file;
+  bool json = false;
+  int unlimited_cpu_mhz = 0;
+  std::vector<std::string> budgets;
+};
+
+int import_modes(const ImportArgs& a) {
+  profiling::ImportOptions options;
+  if (a.unlimited_cpu_mhz > 0) options.unlimited_cpu_mhz = a.unlimited_cpu_mhz;
+  for (const auto& b : a.budgets) {
+    auto eq = b.find('=');
+    int id = -1;
+    auto idtext = b.substr(0, eq == std::string::npos ? 0 : eq);
+    auto [p, ec] = std::from_chars(idtext.data(), idtext.data() + idtext.size(), id);
+    if (eq == std::string::npos || ec != std::errc{} || p != idtext.data() + idtext.size())
+      throw InputError(fmt::format("--budget {}: expected MODE_ID=WATTS or MODE_ID=unlimited", b));
+    auto value = b.substr(eq + 1);
+    if (value == "unlimited") {
+      options.budgets[id] = std::nullopt;
+      continue;
+    }
+    char* end = nullptr;
+    double w = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(w > 0))
+      throw InputError(fmt::format("--budget {}: the budget must be a positive number of watts or unlimited", b));
+    options.budgets[id] = w;
+  }
+  auto model = profiling::load_nvpmodel(a.file);
+  if (a.json) fmt::print("{}\n", profiling::to_json(model, options).dump(2));
+  else fmt::print("{}", profiling::testbed_yaml(model, options));
+  return 0;
+}
+
+int parse_logs(const std::vector<std::string>& files) {
+  auto out = nlohmann::json::array();
+  for (const auto& f : files) out.push_back(profiling::to_json(profiling::load_loadgen_log(f)));
+  fmt::print("{}\n", out.dump(2));
+  return 0;
+}
+
+struct PlanArgs {
+  std::string testbed;
+  std::vector<std::string> engines, nodes, threads;
+  int repeats = 3;
+};
+
+profiling::PlanOptions plan_options(const PlanArgs& a) {
+  profiling::PlanOptions o;
+  o.engines = a.engines;
+  o.nodes = a.nodes;
+  o.repeats = a.repeats;
+  for (const auto& t : a.threads) {
+    auto eq = t.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError(fmt::format("--threads {}: expected NODE=auto or NODE=1,2,4", t));
+    auto& levels = o.threads[t.substr(0, eq)];
+    auto list = t.substr(eq + 1);
+    if (list == "auto") continue;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+      auto comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      auto item = list.substr(pos, comma - pos);
+      int v = 0;
+      auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+      if (ec != std::errc{} || ptr != item.data() + item.size() || v < 1)
+        throw InputError(fmt::format("--threads {}: \"{}\" is not a thread count", t, item));
+      levels.push_back(v);
+      pos = comma + 1;
+    }
+  }
+  return o;
+}
+
+std::optional<profiling::PerformanceModel> model_of(const config::Testbed& tb) {
+  if (tb.performance_model.empty()) return std::nullopt;
+  return profiling::load_testbed_model(tb);
+}
+
+int plan_command(const PlanArgs& a) {
+  auto tb = config::load_testbed(a.testbed);
+  auto model = model_of(tb);
+  auto plan = profiling::make_plan(tb, model ? &*model : nullptr, plan_options(a));
+  double total = 0;
+  bool known = true;
+  for (const auto& r : plan) {
+    fmt::print("{:<48} {:>10}\n", r.id, r.estimate_s ? fmt::format("{:.1f} s", *r.estimate_s) : "?");
+    if (r.estimate_s) total += *r.estimate_s;
+    else known = false;
+  }
+  fmt::print("{} runs; estimated duration {}\n", plan.size(),
+             known ? fmt::format("{:.1f} h ({:.0f} s, from the testbed's performance model)", total / 3600, total)
+                   : std::string{"unknown (the testbed names no performance model)"});
+  return 0;
+}
+
+struct RunArgs {
+  PlanArgs plan;
+  std::string executor = "simulated";
+  std::string out;
+  bool resume = false;
+  int retries = 2;
+  double tie_tolerance = 0.01;
+  std::uint64_t seed = 1;
+  double noise = 0.0025;
+  double failure_rate = 0;
+  int delay_ms = 0;
+};
+
+int run_command(const RunArgs& a) {
+  auto tb = config::load_testbed(a.plan.testbed);
+  if (a.executor != "simulated")
+    throw InputError(fmt::format("--executor {}: not available yet (docs/profiling.md); use simulated", a.executor));
+  auto model = model_of(tb);
+  if (!model) throw InputError(fmt::format("{}: the simulated executor needs the testbed's performance_model", a.plan.testbed));
+  auto plan = profiling::make_plan(tb, &*model, plan_options(a.plan));
+  profiling::SimulatedExecutor executor{tb, *model, {a.seed, a.noise, a.failure_rate, a.delay_ms}};
+  profiling::CampaignOptions o;
+  o.out = a.out;
+  o.resume = a.resume;
+  o.retries = a.retries;
+  o.tie_tolerance = a.tie_tolerance;
+  bool tty = ::isatty(STDERR_FILENO) != 0;
+  o.progress = [tty](const std::string& line, bool final) {
+    if (tty) std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
+    else std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+  };
+  auto r = profiling::run_campaign(tb, plan, executor, o);
+  fmt::print("{}: {} runs planned, {} already done, {} attempts now, {} completed, {} failed\n", a.out, r.planned,
+             r.skipped, r.executed, r.completed, r.failed.size());
+  fmt::print("{}/dictionary.json: {} points, {} optima\n", a.out, r.dictionary.points().size(),
+             r.dictionary.optimum_count());
+  if (!r.failed.empty()) fmt::print("\nfailed runs:\n{}", profiling::failure_table(r.failed));
+  return r.failed.empty() ? 0 : 1;
+}
+
+int report_command(const std::string& dictionary, const std::string& testbed_file) {
+  std::optional<config::Testbed> tb;
+  if (!testbed_file.empty()) tb = config::load_testbed(testbed_file);
+  auto d = config::load_dictionary(dictionary, tb ? &*tb : nullptr);
+  std::set<std::string> engines, nodes;
+  for (const auto& p : d.points()) {
+    engines.insert(p.engine);
+    nodes.insert(p.node);
+  }
+  fmt::print("Characterization of {} (testbed {}): {} points\n", dictionary, d.testbed, d.points().size());
+  for (const auto& node : nodes) {
+    // Thread nodes: points without a mode; mode nodes: points with one.
+    std::map<int, std::vector<double>> speedups;                    // threads -> per-engine QPS(t)/QPS(1)
+    std::map<int, std::vector<double>> relative;                    // mode -> per-engine QPS(m)/QPS(best mode)
+    std::vector<std::pair<double, std::string>> best;               // (c* QPS, engine)
+    for (const auto& e : engines) {
+      auto points = d.points_for(e, node);
+      if (points.empty()) continue;
+      if (const auto* o = d.optimum(e, node)) best.emplace_back(o->qps, e);
+      const ProfilePoint* one = nullptr;
+      double top = 0;
+      for (const auto* p : points) {
+        if (!p->config.mode && p->config.threads == 1) one = p;
+        top = std::max(top, p->qps);
+      }
+      for (const auto* p : points) {
+        if (!p->config.mode && one && one->qps > 0) speedups[p->config.threads].push_back(p->qps / one->qps);
+        if (p->config.mode && top > 0) relative[*p->config.mode].push_back(p->qps / top);
+      }
+    }
+    auto mean = [](const std::vector<double>& v) {
+      double s = 0;
+      for (double x : v) s += x;
+      return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+    };
+    fmt::print("\nnode {}\n", node);
+    if (!speedups.empty()) {
+      fmt::print("  QPS speed-up over 1 thread (mean over engines):");
+      for (const auto& [t, v] : speedups) fmt::print("  {}t {:.2f}x", t, mean(v));
+      fmt::print("\n");
+    }
+    if (!relative.empty()) {
+      fmt::print("  QPS per power mode relative to each engine's best mode (mean over engines):\n");
+      for (const auto& [m, v] : relative) fmt::print("    mode {:>3}: {:5.1f}%\n", m, 100 * mean(v));
+    }
+    std::sort(best.rbegin(), best.rend());
+    fmt::print("  engines by c* QPS:\n");
+    for (const auto& [q, e] : best) {
+      const auto* o = d.optimum(e, node);
+      fmt::print("    {:<26} {:8.2f} QPS at {}\n", e, q, describe(o->config));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_profile_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("profile", "The offline phase: power-mode import, LoadGen logs, profiling campaigns");
+  cmd->require_subcommand(1);
+
+  static ImportArgs import_args;
+  auto* im = cmd->add_subcommand("import-modes", "Print a Jetson board's power modes (from its nvpmodel.conf) as testbed YAML");
+  im->add_option("--nvpmodel", import_args.file, "The board's /etc/nvpmodel.conf")->required()->check(CLI::ExistingFile);
+  im->add_flag("--json", import_args.json, "Print every limit as JSON instead");
+  im->add_option("--unlimited-cpu-mhz", import_args.unlimited_cpu_mhz,
+                 "max_mhz for modes whose CPU clocks are uncapped (default: the highest cap of any mode)");
+  im->add_option("--budget", import_args.budgets, "MODE_ID=WATTS|unlimited for modes whose name states no budget");
+  set_action(im, [] { return import_modes(import_args); });
+
+  static std::vector<std::string> parse_files;
+  auto* pa = cmd->add_subcommand("parse", "Print what MLPerf LoadGen summary/detail logs contain, as JSON");
+  pa->add_option("files", parse_files, "mlperf_log_summary.txt / mlperf_log_detail.txt files")
+      ->required()
+      ->check(CLI::ExistingFile);
+  set_action(pa, [] { return parse_logs(parse_files); });
+
+  auto plan_flags = [](CLI::App* sub, PlanArgs& a) {
+    sub->add_option("--testbed", a.testbed, "Testbed YAML")->required()->check(CLI::ExistingFile);
+    sub->add_option("--engines", a.engines, "Only these engines (default: all)")->delimiter(',');
+    sub->add_option("--nodes", a.nodes, "Only these nodes (default: all)")->delimiter(',');
+    sub->add_option("--repeats", a.repeats, "Runs per configuration")->capture_default_str();
+    sub->add_option("--threads", a.threads,
+                    "NODE=auto|T1,T2,..: thread levels for a node (auto: powers of two up to its CPUs, plus its CPUs)");
+  };
+  static PlanArgs plan_args;
+  auto* pl = cmd->add_subcommand("plan", "List a profiling campaign's runs with their estimated duration");
+  plan_flags(pl, plan_args);
+  set_action(pl, [] { return plan_command(plan_args); });
+
+  static RunArgs run_args;
+  auto* ru = cmd->add_subcommand("run", "Execute a profiling campaign and write its dictionary");
+  plan_flags(ru, run_args.plan);
+  ru->add_option("--executor", run_args.executor, "simulated (kube: not yet)")->capture_default_str();
+  ru->add_option("--out", run_args.out, "Campaign folder (journal, logs, dictionary.json)")->required();
+  ru->add_flag("--resume", run_args.resume, "Continue the campaign in --out");
+  ru->add_option("--retries", run_args.retries, "Extra attempts after a failed run")->capture_default_str()->check(CLI::Range(0, 100));
+  ru->add_option("--tie-tolerance", run_args.tie_tolerance, "Relative QPS difference treated as a tie when choosing c*")
+      ->capture_default_str()->check(CLI::Range(0.0, 0.5));
+  ru->add_option("--seed", run_args.seed, "simulated: noise seed")->capture_default_str();
+  ru->add_option("--noise", run_args.noise, "simulated: sigma of the per-run log-normal noise")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  ru->add_option("--inject-failures", run_args.failure_rate, "simulated: probability that an attempt fails")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  ru->add_option("--delay-ms", run_args.delay_ms, "simulated: wall-clock milliseconds per run")->capture_default_str()->check(CLI::Range(0, 600000));
+  set_action(ru, [] { return run_command(run_args); });
+
+  static std::string report_dictionary, report_testbed;
+  auto* re = cmd->add_subcommand("report", "Thread speed-ups, power-mode QPS and best engines of a dictionary");
+  re->add_option("--dictionary", report_dictionary, "Dictionary JSON")->required()->check(CLI::ExistingFile);
+  re->add_option("--testbed", report_testbed, "Testbed YAML to check it against")->check(CLI::ExistingFile);
+  set_action(re, [] { return report_command(report_dictionary, report_testbed); });
+}
+
+}  // namespace synergai::app
