@@ -291,8 +291,10 @@ Response Service::submit(const Request& r) {
   if (!body.contains("queries")) return error(400, "required", "queries");
   const auto& q = body["queries"];
   if (!q.is_number_integer()) return error(400, "expected a whole number", "queries");
-  if (q.is_number_unsigned() ? q.get<unsigned long long>() > static_cast<unsigned long long>(max_queries)
-                             : (q.get<long long>() <= 0 || q.get<long long>() > max_queries))
+  bool in_range = q.is_number_unsigned() ? q.get<unsigned long long>() >= 1 &&
+                                               q.get<unsigned long long>() <= static_cast<unsigned long long>(max_queries)
+                                         : q.get<long long>() >= 1 && q.get<long long>() <= max_queries;
+  if (!in_range)
     return error(400, fmt::format("must be between 1 and {}", max_queries), "queries");
   spec.queries = static_cast<int>(q.get<long long>());
   if (!body.contains("qos_seconds")) return error(400, "required", "qos_seconds");
