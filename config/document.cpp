@@ -234,7 +234,7 @@ std::string describe_value(const nlohmann::json* v) {
   if (v == nullptr || v->is_null()) return "nothing";
   if (v->is_object()) return "a mapping";
   if (v->is_array()) return v->empty() ? "an empty list" : "a list";
-  if (v->is_string()) return "\"" + v->get<std::string>() + "\"";
+  if (v->is_string()) return fmt::format("\"{}\"", v->get_ref<const std::string&>());
   if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
   return v->dump();
 }
