@@ -1,6 +1,7 @@
 // `synergai validate FILE...`: load and check configuration files, then print
 // what they hold. Dictionaries are checked against a testbed when one is given
 // (as --testbed or among the files, matched by name). Exit 2 on any problem.
+#include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
 #include "config/experiment.hpp"
@@ -18,9 +19,6 @@ namespace {
 using namespace synergai::config;
 
 enum class Kind { testbed, dictionary, experiment, model };
-
-// The policy names an experiment may use.
-const std::set<std::string> policy_vocabulary{"synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"};
 
 Kind detect_kind(const std::string& file, const std::string& forced) {
   if (forced == "testbed") return Kind::testbed;
@@ -136,7 +134,7 @@ int validate(const std::vector<std::string>& files, const std::string& forced_ki
       });
     } else if (k == Kind::experiment) {
       attempt([&] {
-        auto x = load_experiment(f, policy_vocabulary);
+        auto x = load_experiment(f, policy_names());
         auto tb = load_testbed(x.testbed);
         load_dictionary(x.dictionary, &tb);
         print_experiment(f, x);

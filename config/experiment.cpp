@@ -46,8 +46,8 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
   Diagnostics diagnostics;
   Cursor root{doc, diagnostics};
   Experiment x;
-  if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "noise_sigma",
-                   "failure_probability", "tick_s"})) {
+  if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "draw",
+                   "noise_sigma", "failure_probability", "tick_s"})) {
     if (auto n = root.field("experiment").string()) x.name = *n;
     if (auto p = read_path(root.field("testbed"), base_dir)) x.testbed = *p;
     if (auto p = read_path(root.field("dictionary"), base_dir)) x.dictionary = *p;
@@ -55,6 +55,9 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
     x.policies = read_names(root.field("policies"), known_policies, "policy");
     if (auto s = root.field("seeds").integer(1, 100000)) x.seeds = static_cast<int>(*s);
     if (auto j = root.field("jobs").integer(1, 1000000)) x.jobs = static_cast<int>(*j);
+    if (auto d = root.field("draw"); d.present()) {
+      if (auto v = d.string_in({"uniform", "balanced"})) x.draw = *v;
+    }
     if (auto s = root.field("noise_sigma").number(0, 2)) x.noise_sigma = *s;
     if (auto f = root.field("failure_probability"); f.present()) {
       if (auto p = f.number(0, 1)) x.failure_probability = *p;

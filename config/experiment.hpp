@@ -23,6 +23,7 @@ struct Experiment {
   std::vector<std::string> policies;
   int seeds = 0;                     // runs use seeds 1..seeds
   int jobs = 0;                      // jobs per run
+  std::string draw = "uniform";      // how a run's jobs are drawn: uniform | balanced (optional field)
   double noise_sigma = 0;            // log-normal sigma of execution-time noise
   double failure_probability = 0;    // chance that an execution fails
   Seconds tick{};                    // urgency re-evaluation period

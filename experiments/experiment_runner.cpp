@@ -1,0 +1,161 @@
+#include "experiments/experiment_runner.hpp"
+
+#include "actors/runtime.hpp"
+#include "experiments/scenario.hpp"
+#include "support/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace synergai::experiments {
+namespace {
+
+std::string describe(const RunKey& k) {
+  return fmt::format("run {} / {} / seed {}", k.scenario, k.policy, k.seed);
+}
+
+std::string format_duration(double s) {
+  if (s < 60) return fmt::format("{:.1f} s", s);
+  return fmt::format("{}m{:02d}s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+}
+
+}  // namespace
+
+std::vector<RunKey> plan_runs(const config::Experiment& experiment) {
+  std::vector<RunKey> plan;
+  plan.reserve(experiment.scenarios.size() * experiment.policies.size() * static_cast<std::size_t>(experiment.seeds));
+  for (const auto& scenario : experiment.scenarios)
+    for (const auto& policy : experiment.policies)
+      for (int seed = 1; seed <= experiment.seeds; ++seed)
+        plan.push_back(RunKey{scenario, policy, static_cast<std::uint64_t>(seed)});
+  return plan;
+}
+
+unsigned default_threads() {
+  auto n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, const config::Testbed& testbed,
+                                       const config::Dictionary& dictionary, const RunnerOptions& options) {
+  const auto plan = plan_runs(experiment);
+  const auto draw = parse_job_draw(experiment.draw);
+  if (!draw) throw InputError{fmt::format("experiment {}: unknown job draw \"{}\"", experiment.name, experiment.draw)};
+
+  // The jobs of a (scenario, seed) are the same for every policy: draw them
+  // once, before any run, so that a job the testbed cannot serve is reported
+  // as bad input before anything is written.
+  std::map<std::pair<std::string, std::uint64_t>, std::vector<JobSpec>> inputs;
+  for (const auto& key : plan) {
+    auto& jobs = inputs[{key.scenario, key.seed}];
+    if (!jobs.empty()) continue;
+    auto scenario = parse_scenario(key.scenario);
+    scenario.jobs = experiment.jobs;
+    scenario.draw = *draw;
+    jobs = generate_jobs(scenario, testbed, dictionary, key.seed);
+    try {
+      check_jobs(testbed, dictionary, jobs);
+    } catch (const InputError& e) {
+      throw InputError{fmt::format("scenario {} seed {}: {}", key.scenario, key.seed, e.what())};
+    }
+  }
+
+  std::vector<RunOutcome> results(plan.size());
+  std::vector<std::exception_ptr> errors(plan.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::size_t done = 0;
+  std::mutex progress_mutex;
+
+  auto cancelled = [&] { return options.cancel && options.cancel->load(); };
+  auto worker = [&] {
+    for (;;) {
+      if (failed.load() || cancelled()) return;
+      auto i = next.fetch_add(1);
+      if (i >= plan.size()) return;
+      const auto& key = plan[i];
+      try {
+        RuntimeOptions ro;
+        ro.policy = key.policy;
+        ro.seed = key.seed;
+        ro.tick = experiment.tick;
+        ro.noise_sigma = experiment.noise_sigma;
+        ro.failure_probability = experiment.failure_probability;
+        auto result = run_virtual(testbed, dictionary, inputs.at({key.scenario, key.seed}), ro);
+        if (!result.anomalies.empty())
+          throw RuntimeError{fmt::format("{} anomal{}: {}", result.anomalies.size(),
+                                         result.anomalies.size() == 1 ? "y" : "ies",
+                                         fmt::join(result.anomalies, "; "))};
+        if (result.jobs.size() != inputs.at({key.scenario, key.seed}).size())
+          throw RuntimeError{fmt::format("{} of {} job records came back", result.jobs.size(),
+                                         inputs.at({key.scenario, key.seed}).size())};
+        results[i].key = key;
+        results[i].metrics = compute_metrics(result.jobs);
+        results[i].jobs = std::move(result.jobs);
+      } catch (...) {
+        errors[i] = std::current_exception();
+        failed.store(true);
+        return;
+      }
+      if (options.progress) {
+        std::lock_guard lock{progress_mutex};
+        options.progress(++done, plan.size());
+      }
+    }
+  };
+
+  unsigned threads = options.threads == 0 ? default_threads() : options.threads;
+  if (threads > plan.size()) threads = static_cast<unsigned>(std::max<std::size_t>(plan.size(), 1));
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::jthread> pool;
+    pool.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+  }  // joined here
+
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    if (!errors[i]) continue;
+    try {
+      std::rethrow_exception(errors[i]);
+    } catch (const InputError& e) {
+      throw InputError{fmt::format("{}: {}", describe(plan[i]), e.what())};
+    } catch (const std::exception& e) {
+      throw RuntimeError{fmt::format("{}: {}", describe(plan[i]), e.what())};
+    }
+  }
+  if (cancelled()) throw RuntimeError{"interrupted"};
+  return results;
+}
+
+ProgressReporter::ProgressReporter(std::FILE* stream, bool terminal)
+    : stream_{stream}, terminal_{terminal}, start_{std::chrono::steady_clock::now()} {}
+
+void ProgressReporter::operator()(std::size_t done, std::size_t total) {
+  if (total == 0) return;
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double eta = done == 0 ? 0 : elapsed / static_cast<double>(done) * static_cast<double>(total - done);
+  auto pct = static_cast<int>(100 * done / total);
+  if (terminal_) {
+    constexpr int width = 30;
+    int filled = static_cast<int>(width * done / total);
+    std::fprintf(stream_, "\r[%s%s] runs %zu/%zu %3d%%  elapsed %s  ETA %s\033[K", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), done, total, pct, format_duration(elapsed).c_str(),
+                 format_duration(eta).c_str());
+    if (done == total) std::fputc('\n', stream_);
+  } else {
+    auto decile = 10 * done / total;
+    if (decile <= last_decile_ && done != total) return;
+    last_decile_ = decile;
+    std::fprintf(stream_, "experiment: runs %zu/%zu (%d%%), elapsed %s, ETA %s\n", done, total, pct,
+                 format_duration(elapsed).c_str(), format_duration(eta).c_str());
+  }
+  std::fflush(stream_);
+}
+
+}  // namespace synergai::experiments

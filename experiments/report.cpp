@@ -1,0 +1,329 @@
+#include "experiments/report.hpp"
+
+#include "experiments/plot_scripts.hpp"
+#include "support/statistics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace synergai::experiments {
+namespace {
+
+constexpr const char* versus_policy = "slo-mael";
+
+const Aggregate* find(const std::vector<Aggregate>& aggregates, const std::string& scenario,
+                      const std::string& policy) {
+  for (const auto& a : aggregates)
+    if (a.scenario == scenario && a.policy == policy) return &a;
+  return nullptr;
+}
+
+bool has_policy(const config::Experiment& x, const std::string& policy) {
+  return std::find(x.policies.begin(), x.policies.end(), policy) != x.policies.end();
+}
+
+// A fixed colour per policy, the same in every figure: SynergAI red, SLO-MAEL
+// blue, the round-robin family greens, the recency family oranges, BE purple.
+std::string policy_colour(const std::string& policy, std::size_t index) {
+  static const std::map<std::string, std::string> fixed{
+      {"synergai", "#d62728"}, {"slo-mael", "#1f77b4"}, {"rr", "#2ca02c"}, {"srr", "#98df8a"},
+      {"lru", "#ff7f0e"},      {"mru", "#ffbb78"},      {"be", "#9467bd"}};
+  static const std::array<const char*, 6> spare{"#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#c49c94"};
+  auto it = fixed.find(policy);
+  return it != fixed.end() ? it->second : spare[index % spare.size()];
+}
+
+Ratio ratio_over_scenarios(const config::Experiment& x, const std::vector<Aggregate>& aggregates,
+                           const std::string& policy, double Aggregate::*metric) {
+  Ratio r;
+  std::vector<double> values;
+  for (const auto& s : x.scenarios) {
+    const auto* ref = find(aggregates, s, reference_policy);
+    const auto* other = find(aggregates, s, policy);
+    if (!ref || !other) continue;
+    double a = ref->*metric, b = other->*metric;
+    if (a > 0) {
+      values.push_back(b / a);
+    } else if (b == 0) {
+      values.push_back(1.0);
+    } else {
+      ++r.undefined;
+    }
+  }
+  r.scenarios = static_cast<int>(values.size());
+  if (!values.empty()) r.mean = stats::mean(values);
+  return r;
+}
+
+std::string ratio_text(const Ratio& r) {
+  if (!r.mean) return r.undefined > 0 ? fmt::format("n/a ({} with SynergAI at 0)", r.undefined) : "n/a";
+  auto text = fmt::format("{:.2f}×", *r.mean);
+  if (r.undefined > 0) text += fmt::format(" ({} of {} scenarios; {} with SynergAI at 0)", r.scenarios,
+                                           r.scenarios + r.undefined, r.undefined);
+  return text;
+}
+
+// Gnuplot data: strings in double quotes (policy and scenario names carry no quotes).
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace
+
+std::string policy_label(const std::string& policy) {
+  if (policy == "synergai") return "SynergAI";
+  std::string out = policy;
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, const std::vector<RunOutcome>& runs) {
+  std::vector<Aggregate> out;
+  for (const auto& scenario : experiment.scenarios) {
+    for (const auto& policy : experiment.policies) {
+      Aggregate a;
+      a.scenario = scenario;
+      a.policy = policy;
+      std::vector<double> violations, waiting_mean, waiting_p99, e2e_mean, e2e_p50, e2e_p99, excess_all,
+          excess_violating;
+      bool first = true;
+      for (const auto& run : runs) {
+        if (run.key.scenario != scenario || run.key.policy != policy) continue;
+        const auto& m = run.metrics;
+        ++a.runs;
+        a.jobs += m.jobs;
+        a.failed += m.failed;
+        a.cancelled += m.cancelled;
+        a.violations_total += m.violations;
+        violations.push_back(static_cast<double>(m.violations));
+        waiting_mean.push_back(m.waiting.mean);
+        waiting_p99.push_back(m.waiting.p99);
+        e2e_mean.push_back(m.end_to_end.mean);
+        e2e_p50.push_back(m.end_to_end.p50);
+        e2e_p99.push_back(m.end_to_end.p99);
+        a.e2e_min = first ? m.end_to_end.min : std::min(a.e2e_min, m.end_to_end.min);
+        a.e2e_max = first ? m.end_to_end.max : std::max(a.e2e_max, m.end_to_end.max);
+        excess_all.push_back(m.excess_mean_all);
+        if (m.violations > 0) excess_violating.push_back(m.excess_mean_violating);
+        first = false;
+      }
+      a.violations_mean = stats::mean(violations);
+      a.violations_sd = stats::sample_sd(violations);
+      a.violations_min = violations.empty() ? 0 : stats::min(violations);
+      a.violations_max = violations.empty() ? 0 : stats::max(violations);
+      a.waiting_mean = stats::mean(waiting_mean);
+      a.waiting_mean_sd = stats::sample_sd(waiting_mean);
+      a.waiting_p99 = stats::mean(waiting_p99);
+      a.e2e_mean = stats::mean(e2e_mean);
+      a.e2e_mean_sd = stats::sample_sd(e2e_mean);
+      a.e2e_p50 = stats::mean(e2e_p50);
+      a.e2e_p99 = stats::mean(e2e_p99);
+      a.excess_mean_all = stats::mean(excess_all);
+      a.excess_mean_all_sd = stats::sample_sd(excess_all);
+      a.excess_mean_violating = stats::mean(excess_violating);
+      a.runs_with_violations = excess_violating.size();
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
+nlohmann::json summary_json(const config::Experiment& x, const std::string& testbed_name,
+                            const std::vector<RunOutcome>& runs, const std::vector<Aggregate>& aggregates) {
+  nlohmann::json j;
+  j["experiment"] = x.name;
+  j["testbed"] = testbed_name;
+  j["scenarios"] = x.scenarios;
+  j["policies"] = x.policies;
+  std::vector<int> seeds;
+  for (int s = 1; s <= x.seeds; ++s) seeds.push_back(s);
+  j["seeds"] = seeds;
+  j["settings"] = {{"jobs", x.jobs},
+                   {"draw", x.draw},
+                   {"noise_sigma", x.noise_sigma},
+                   {"failure_probability", x.failure_probability},
+                   {"tick_s", x.tick.count()}};
+  auto& run_list = j["runs"] = nlohmann::json::array();
+  for (const auto& r : runs) run_list.push_back(run_summary(r.key, r.metrics));
+  auto& agg = j["aggregate"] = nlohmann::json::array();
+  for (const auto& a : aggregates) {
+    agg.push_back({{"scenario", a.scenario},
+                   {"policy", a.policy},
+                   {"runs", a.runs},
+                   {"jobs", a.jobs},
+                   {"failed", a.failed},
+                   {"cancelled", a.cancelled},
+                   {"violations",
+                    {{"mean", a.violations_mean},
+                     {"sd", a.violations_sd},
+                     {"min", a.violations_min},
+                     {"max", a.violations_max},
+                     {"total", a.violations_total}}},
+                   {"waiting_s_mean", a.waiting_mean},
+                   {"waiting_s_mean_sd", a.waiting_mean_sd},
+                   {"waiting_s_p99", a.waiting_p99},
+                   {"e2e_s_min", a.e2e_min},
+                   {"e2e_s_mean", a.e2e_mean},
+                   {"e2e_s_mean_sd", a.e2e_mean_sd},
+                   {"e2e_s_p50", a.e2e_p50},
+                   {"e2e_s_p99", a.e2e_p99},
+                   {"e2e_s_max", a.e2e_max},
+                   {"excess_s_mean_all", a.excess_mean_all},
+                   {"excess_s_mean_all_sd", a.excess_mean_all_sd},
+                   {"excess_s_mean_violating", a.excess_mean_violating},
+                   {"runs_with_violations", a.runs_with_violations}});
+  }
+  if (has_policy(x, reference_policy)) {
+    auto& ratios = j["ratios"] = nlohmann::json::array();
+    auto ratio_json = [](const Ratio& r) {
+      return nlohmann::json{{"mean", r.mean ? nlohmann::json(*r.mean) : nlohmann::json(nullptr)},
+                            {"scenarios", r.scenarios},
+                            {"undefined", r.undefined}};
+    };
+    for (const auto& p : ratios_to_reference(x, aggregates))
+      ratios.push_back({{"policy", p.policy},
+                        {"violations", ratio_json(p.violations)},
+                        {"e2e_s_p99", ratio_json(p.e2e_p99)},
+                        {"excess_s_mean_all", ratio_json(p.excess)}});
+  }
+  return j;
+}
+
+std::vector<PolicyRatios> ratios_to_reference(const config::Experiment& x, const std::vector<Aggregate>& aggregates) {
+  std::vector<PolicyRatios> out;
+  if (!has_policy(x, reference_policy)) return out;
+  for (const auto& p : x.policies) {
+    if (p == reference_policy) continue;
+    out.push_back(PolicyRatios{p, ratio_over_scenarios(x, aggregates, p, &Aggregate::violations_mean),
+                               ratio_over_scenarios(x, aggregates, p, &Aggregate::e2e_p99),
+                               ratio_over_scenarios(x, aggregates, p, &Aggregate::excess_mean_all)});
+  }
+  return out;
+}
+
+std::string summary_markdown(const config::Experiment& x, const std::string& testbed_name,
+                             const std::vector<Aggregate>& aggregates) {
+  std::string md = fmt::format("# Experiment {}\n\n", x.name);
+  md += fmt::format(
+      "Testbed `{}`; {} scenario{} × {} polic{} × {} seed{} (1..{}), {} jobs per run ({} draw), "
+      "execution-time noise σ {}, failure probability {}, tick {} s.\n\n",
+      testbed_name, x.scenarios.size(), x.scenarios.size() == 1 ? "" : "s", x.policies.size(),
+      x.policies.size() == 1 ? "y" : "ies", x.seeds, x.seeds == 1 ? "" : "s", x.seeds, x.jobs, x.draw, x.noise_sigma,
+      x.failure_probability, x.tick.count());
+  md +=
+      "Per run: violations = jobs that finished after their QoS target or failed; waiting = submission → start; "
+      "e2e = submission → finish; excess = max(0, e2e − QoS). Over the seeds: violations mean ± sample sd "
+      "(min–max); waiting and e2e mean/p99 are means of the per-run values; e2e min/max are the extremes over all "
+      "runs; excess (all) is the mean over runs of the mean over finished jobs, excess (violating) the mean over "
+      "runs with a violation of the mean over violating jobs. Times in seconds.\n";
+  for (const auto& s : x.scenarios) {
+    md += fmt::format("\n## {}\n\n", s);
+    md += "| policy | violations | min–max | waiting mean | e2e min | e2e mean | e2e p99 | e2e max | excess (all) | "
+          "excess (violating) |\n";
+    md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& p : x.policies) {
+      const auto* a = find(aggregates, s, p);
+      if (!a) continue;
+      md += fmt::format("| {} | {:.2f} ± {:.2f} | {:.0f}–{:.0f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | "
+                        "{} |\n",
+                        policy_label(p), a->violations_mean, a->violations_sd, a->violations_min, a->violations_max,
+                        a->waiting_mean, a->e2e_min, a->e2e_mean, a->e2e_p99, a->e2e_max, a->excess_mean_all,
+                        a->runs_with_violations > 0 ? fmt::format("{:.1f}", a->excess_mean_violating) : "–");
+    }
+  }
+  md += "\n## SynergAI against each policy\n\n";
+  if (!has_policy(x, reference_policy)) {
+    md += "SynergAI is not among this experiment's policies: no ratios.\n";
+    return md;
+  }
+  md += fmt::format(
+      "Per scenario the ratio policy / SynergAI of the violations (mean per run), the e2e p99 and the mean excess "
+      "over all finished jobs, then the mean of that ratio over the {} scenario{}: above 1 means SynergAI does "
+      "better. Where both are 0 the ratio is 1; where only SynergAI's is 0 the ratio is undefined and that "
+      "scenario is left out (said in the cell); n/a when no scenario defines it.\n\n",
+      x.scenarios.size(), x.scenarios.size() == 1 ? "" : "s");
+  md += "| policy | violations | e2e p99 | excess (all) |\n|---|---:|---:|---:|\n";
+  for (const auto& r : ratios_to_reference(x, aggregates))
+    md += fmt::format("| {} | {} | {} | {} |\n", policy_label(r.policy), ratio_text(r.violations),
+                      ratio_text(r.e2e_p99), ratio_text(r.excess));
+  return md;
+}
+
+std::vector<std::string> figure_names(const config::Experiment& x) {
+  std::vector<std::string> out;
+  for (const auto& s : x.scenarios)
+    for (const char* ext : {".png", ".svg"}) out.push_back(s + ext);
+  if (has_policy(x, reference_policy) && has_policy(x, versus_policy))
+    for (const char* ext : {".png", ".svg"}) out.push_back(fmt::format("{}-vs-{}{}", reference_policy, versus_policy, ext));
+  return out;
+}
+
+std::map<std::string, std::string> figure_files(const config::Experiment& x, const std::vector<RunOutcome>& runs,
+                                                const std::vector<Aggregate>& aggregates) {
+  std::map<std::string, std::string> files;
+  files["scenario.gp"] = scenario_gp;
+  files["versus.gp"] = versus_gp;
+
+  std::string labels, colours;
+  for (std::size_t i = 0; i < x.policies.size(); ++i) {
+    labels += (i ? " " : "") + policy_label(x.policies[i]);
+    colours += (i ? " " : "") + policy_colour(x.policies[i], i);
+  }
+
+  std::string driver =
+      "# Draws every figure of this experiment: run `gnuplot figures.gp` inside this folder.\n"
+      "# Generated by `synergai experiment`; scenario.gp and versus.gp are experiments/*.gp.\n";
+  for (const auto& s : x.scenarios) {
+    std::string pol =
+        "# idx label violations_mean violations_sd violations_min violations_max colour waiting_mean waiting_mean_sd "
+        "excess_mean_all excess_mean_all_sd excess_mean_violating e2e_mean e2e_p99\n";
+    std::string e2e = "# end-to-end seconds of every finished job over all seeds, one block per policy:\n";
+    for (std::size_t i = 0; i < x.policies.size(); ++i) {
+      const auto& p = x.policies[i];
+      const auto* a = find(aggregates, s, p);
+      if (!a) continue;
+      pol += fmt::format("{} {} {:.6f} {:.6f} {:.0f} {:.0f} {} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f}\n", i,
+                         quoted(policy_label(p)), a->violations_mean, a->violations_sd, a->violations_min,
+                         a->violations_max, std::stoi(policy_colour(p, i).substr(1), nullptr, 16), a->waiting_mean,
+                         a->waiting_mean_sd, a->excess_mean_all, a->excess_mean_all_sd, a->excess_mean_violating,
+                         a->e2e_mean, a->e2e_p99);
+      e2e += fmt::format("{}# {}\n", i ? "\n\n" : "", policy_label(p));
+      for (const auto& run : runs) {
+        if (run.key.scenario != s || run.key.policy != p) continue;
+        for (const auto& job : run.jobs)
+          if (auto d = job.end_to_end()) e2e += fmt::format("{:.6f}\n", d->count());
+      }
+    }
+    files[s + ".policies.dat"] = pol;
+    files[s + ".e2e.dat"] = e2e;
+    for (const char* term : {"png", "svg"})
+      driver += fmt::format("call 'scenario.gp' '{}' '{}' '{}' '{}' '{}' '{}'\n", s, term, x.policies.size(), x.seeds,
+                            labels, colours);
+  }
+
+  if (has_policy(x, reference_policy) && has_policy(x, versus_policy)) {
+    std::string v =
+        "# idx scenario a_violations_mean a_violations_sd b_violations_mean b_violations_sd a_e2e_p99 b_e2e_p99 "
+        "a_excess_mean_all b_excess_mean_all a_waiting_mean b_waiting_mean (a: " +
+        policy_label(reference_policy) + ", b: " + policy_label(versus_policy) + ")\n";
+    int i = 0;
+    for (const auto& s : x.scenarios) {
+      const auto* a = find(aggregates, s, reference_policy);
+      const auto* b = find(aggregates, s, versus_policy);
+      v += fmt::format("{} {} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f} {:.6f}\n", i++, quoted(s),
+                       a->violations_mean, a->violations_sd, b->violations_mean, b->violations_sd, a->e2e_p99,
+                       b->e2e_p99, a->excess_mean_all, b->excess_mean_all, a->waiting_mean, b->waiting_mean);
+    }
+    auto base = fmt::format("{}-vs-{}", reference_policy, versus_policy);
+    files[base + ".dat"] = v;
+    for (const char* term : {"png", "svg"})
+      driver += fmt::format("call 'versus.gp' '{}' '{}' '{}' '{}' '{}' '{}' '{}'\n", base, term,
+                            policy_label(reference_policy), policy_label(versus_policy),
+                            policy_colour(reference_policy, 0), policy_colour(versus_policy, 0), x.seeds);
+  }
+  files["figures.gp"] = driver;
+  return files;
+}
+
+}  // namespace synergai::experiments

@@ -1,0 +1,85 @@
+// What an experiment reports (docs/results.md is the reference for every
+// field and definition):
+// - per (scenario, policy) aggregates over the seeds, computed only from the
+//   per-run metrics, so a reader can recompute them from summary.json;
+// - summary.json: the experiment, its runs and the aggregates;
+// - summary.md: a table per scenario, then SynergAI against each policy;
+// - the data files the gnuplot scripts draw (experiments/*.gp).
+// Numbers in summary.md are rounded for reading; summary.json keeps them whole.
+#pragma once
+
+#include "config/experiment.hpp"
+#include "experiments/experiment_runner.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace synergai::experiments {
+
+// Over the runs (seeds) of one scenario and policy.
+struct Aggregate {
+  std::string scenario;
+  std::string policy;
+  std::size_t runs = 0;
+  std::size_t jobs = 0;           // total over the runs
+  std::size_t failed = 0;         // total
+  std::size_t cancelled = 0;      // total
+  // QoS violations per run: mean, sample sd, min, max over the runs.
+  double violations_mean = 0, violations_sd = 0, violations_min = 0, violations_max = 0;
+  std::size_t violations_total = 0;
+  // Means over the runs of each run's mean / p99 (sd: sample sd of the runs' means).
+  double waiting_mean = 0, waiting_mean_sd = 0, waiting_p99 = 0;
+  double e2e_min = 0;             // smallest run minimum
+  double e2e_mean = 0, e2e_mean_sd = 0, e2e_p50 = 0, e2e_p99 = 0;
+  double e2e_max = 0;             // largest run maximum
+  double excess_mean_all = 0, excess_mean_all_sd = 0;
+  // Mean, over the runs that had at least one violation, of the run's mean
+  // excess over its violating jobs; 0 when no run had one.
+  double excess_mean_violating = 0;
+  std::size_t runs_with_violations = 0;
+};
+
+// One per (scenario, policy), scenarios then policies in the experiment's order.
+std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, const std::vector<RunOutcome>& runs);
+
+nlohmann::json summary_json(const config::Experiment& experiment, const std::string& testbed_name,
+                            const std::vector<RunOutcome>& runs, const std::vector<Aggregate>& aggregates);
+
+// SynergAI against one other policy, for one metric: per scenario the ratio
+// other / SynergAI (above 1: SynergAI is better), averaged over the scenarios
+// where it is defined. Both 0: ratio 1 (a tie). SynergAI 0 and the other not:
+// undefined, left out of the mean and counted in `undefined`.
+struct Ratio {
+  std::optional<double> mean;  // empty when no scenario defines it
+  int scenarios = 0;           // scenarios in the mean
+  int undefined = 0;           // scenarios left out (SynergAI 0, other > 0)
+};
+struct PolicyRatios {
+  std::string policy;
+  Ratio violations, e2e_p99, excess;  // excess: mean excess over all finished jobs
+};
+inline constexpr const char* reference_policy = "synergai";
+std::vector<PolicyRatios> ratios_to_reference(const config::Experiment& experiment,
+                                              const std::vector<Aggregate>& aggregates);
+
+std::string summary_markdown(const config::Experiment& experiment, const std::string& testbed_name,
+                             const std::vector<Aggregate>& aggregates);
+
+// "SynergAI", "SLO-MAEL", "RR": how policies are named in tables and figures.
+std::string policy_label(const std::string& policy);
+
+// Files for figures/: name -> content. The data files of every figure, the
+// gnuplot scripts, and `figures.gp`, which draws them all (PNG and SVG) when
+// gnuplot runs it inside figures/.
+std::map<std::string, std::string> figure_files(const config::Experiment& experiment,
+                                                const std::vector<RunOutcome>& runs,
+                                                const std::vector<Aggregate>& aggregates);
+
+// The figures figures.gp draws, for checking that they were made.
+std::vector<std::string> figure_names(const config::Experiment& experiment);
+
+}  // namespace synergai::experiments

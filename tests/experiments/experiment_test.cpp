@@ -1,0 +1,327 @@
+// `synergai experiment` end to end on the thesis testbed: the files it
+// writes, their schema, aggregates that follow from the per-run numbers,
+// determinism across thread counts, and bad input rejected before anything is
+// written.
+#include "actors/policies/policy.hpp"
+#include "support/statistics.hpp"
+#include "tests/support.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+using namespace synergai;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// A fresh folder under the system's temporary folder, removed at the end.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() / ("synergai-experiment-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in{p, std::ios::binary};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// Three registered policies: SynergAI and SLO-MAEL when there, then others.
+std::vector<std::string> three_policies() {
+  auto names = policy_names();
+  std::vector<std::string> out;
+  for (const char* preferred : {"synergai", "slo-mael"})
+    if (names.count(preferred)) out.push_back(preferred);
+  for (const auto& n : names)
+    if (out.size() < 3 && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// An experiment file in `dir` on the shipped thesis testbed.
+fs::path write_experiment(const fs::path& dir, const std::vector<std::string>& scenarios,
+                          const std::vector<std::string>& policies, int seeds, int jobs) {
+  auto path = dir / "small.yaml";
+  std::ofstream out{path};
+  out << "experiment: small\n"
+      << "testbed: " << test::source_path("config/testbeds/thesis.yaml").string() << "\n"
+      << "dictionary: " << test::source_path("config/dictionaries/thesis.json").string() << "\n"
+      << "scenarios: [" << join(scenarios, ", ") << "]\n"
+      << "policies: [" << join(policies, ", ") << "]\n"
+      << "seeds: " << seeds << "\njobs: " << jobs << "\nnoise_sigma: 0.05\ntick_s: 1\n";
+  return path;
+}
+
+bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+void check_summary(const json& s) {
+  BOOST_TEST(s.at("experiment").is_string());
+  BOOST_TEST(s.at("testbed").is_string());
+  BOOST_TEST(s.at("seeds").is_array());
+  for (const auto& run : s.at("runs")) {
+    for (const char* key : {"scenario", "policy"}) BOOST_TEST(run.at(key).is_string());
+    BOOST_TEST(run.at("seed").is_number_unsigned());
+    BOOST_TEST(run.at("jobs").is_number_unsigned());
+    BOOST_TEST(run.at("violations").is_number_unsigned());
+    for (const char* dist : {"waiting_s", "e2e_s"})
+      for (const char* stat : {"min", "mean", "p50", "p99", "max"}) BOOST_TEST(run.at(dist).at(stat).is_number());
+    BOOST_TEST(run.at("excess_s").at("mean_all").is_number());
+    BOOST_TEST(run.at("excess_s").at("mean_violating").is_number());
+  }
+  for (const auto& a : s.at("aggregate")) {
+    for (const char* key : {"scenario", "policy"}) BOOST_TEST(a.at(key).is_string());
+    for (const char* stat : {"mean", "sd", "min", "max"}) BOOST_TEST(a.at("violations").at(stat).is_number());
+    for (const char* key : {"waiting_s_mean", "e2e_s_min", "e2e_s_mean", "e2e_s_p99", "e2e_s_max",
+                            "excess_s_mean_all", "excess_s_mean_violating"})
+      BOOST_TEST(a.at(key).is_number(), key);
+  }
+}
+
+// Recomputes every aggregate from the per-run numbers in the same file.
+void check_aggregates_follow_from_runs(const json& s) {
+  for (const auto& a : s.at("aggregate")) {
+    std::vector<double> violations, waiting, e2e_mean, e2e_p99, excess_all, excess_violating;
+    double e2e_min = 1e300, e2e_max = -1;
+    for (const auto& r : s.at("runs")) {
+      if (r.at("scenario") != a.at("scenario") || r.at("policy") != a.at("policy")) continue;
+      violations.push_back(r.at("violations").get<double>());
+      waiting.push_back(r.at("waiting_s").at("mean").get<double>());
+      e2e_mean.push_back(r.at("e2e_s").at("mean").get<double>());
+      e2e_p99.push_back(r.at("e2e_s").at("p99").get<double>());
+      e2e_min = std::min(e2e_min, r.at("e2e_s").at("min").get<double>());
+      e2e_max = std::max(e2e_max, r.at("e2e_s").at("max").get<double>());
+      excess_all.push_back(r.at("excess_s").at("mean_all").get<double>());
+      if (r.at("violations").get<int>() > 0) excess_violating.push_back(r.at("excess_s").at("mean_violating").get<double>());
+    }
+    BOOST_TEST_REQUIRE(violations.size() == s.at("seeds").size());
+    auto close = [](double x, double y) { return std::abs(x - y) <= 1e-9 * std::max(1.0, std::abs(y)); };
+    const auto& v = a.at("violations");
+    auto where = a.at("scenario").get<std::string>() + "/" + a.at("policy").get<std::string>();
+    BOOST_TEST(close(v.at("mean").get<double>(), stats::mean(violations)), where);
+    BOOST_TEST(close(v.at("sd").get<double>(), stats::sample_sd(violations)), where);
+    BOOST_TEST(v.at("min").get<double>() == stats::min(violations), where);
+    BOOST_TEST(v.at("max").get<double>() == stats::max(violations), where);
+    BOOST_TEST(close(a.at("waiting_s_mean").get<double>(), stats::mean(waiting)), where);
+    BOOST_TEST(close(a.at("e2e_s_mean").get<double>(), stats::mean(e2e_mean)), where);
+    BOOST_TEST(close(a.at("e2e_s_p99").get<double>(), stats::mean(e2e_p99)), where);
+    BOOST_TEST(a.at("e2e_s_min").get<double>() == e2e_min, where);
+    BOOST_TEST(a.at("e2e_s_max").get<double>() == e2e_max, where);
+    BOOST_TEST(close(a.at("excess_s_mean_all").get<double>(), stats::mean(excess_all)), where);
+    BOOST_TEST(close(a.at("excess_s_mean_violating").get<double>(), stats::mean(excess_violating)), where);
+  }
+}
+
+std::string label(const std::string& policy) {
+  if (policy == "synergai") return "SynergAI";
+  std::string out = policy;
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(experiment_command)
+
+BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
+  auto policies = three_policies();
+  BOOST_TEST_REQUIRE(policies.size() == 3u, "needs three registered policies, found " << policy_names().size());
+  TempDir tmp;
+  std::vector<std::string> scenarios{"DL-FL", "DH-FH"};
+  auto config = write_experiment(tmp.path, scenarios, policies, 3, 12);
+  auto out = tmp.path / "results";
+  auto r = test::run_program("--log-level warn experiment --config " + q(config) + " --out " + q(out) +
+                             " --threads 2");
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+
+  for (const char* f : {"jobs.csv", "summary.json", "summary.md", "figures/figures.gp", "figures/scenario.gp",
+                        "figures/DL-FL.policies.dat", "figures/DH-FH.e2e.dat"})
+    BOOST_TEST(fs::is_regular_file(out / f), f);
+  std::vector<fs::path> leftovers;
+  for (const auto& e : fs::directory_iterator{tmp.path})
+    if (e.path().filename().string().front() == '.') leftovers.push_back(e.path());
+  BOOST_TEST(leftovers.empty(), "staging folder left behind");
+
+  auto csv = read(out / "jobs.csv");
+  BOOST_TEST(csv.rfind("scenario,policy,seed,id,engine,queries,qos_s,", 0) == 0u);
+  BOOST_TEST(count_lines(csv) == 1 + 2 * 3 * 3 * 12u);
+
+  auto summary = json::parse(read(out / "summary.json"));
+  check_summary(summary);
+  BOOST_TEST(summary.at("experiment") == "small");
+  BOOST_TEST(summary.at("testbed") == "thesis");
+  BOOST_TEST(summary.at("seeds") == json::array({1, 2, 3}));
+  BOOST_TEST(summary.at("runs").size() == 18u);
+  BOOST_TEST(summary.at("aggregate").size() == 6u);
+  // Plan order: scenario, then policy, then seed.
+  BOOST_TEST(summary.at("runs")[0].at("scenario") == "DL-FL");
+  BOOST_TEST(summary.at("runs")[0].at("policy") == policies[0]);
+  BOOST_TEST(summary.at("runs")[2].at("seed") == 3);
+  BOOST_TEST(summary.at("runs")[3].at("policy") == policies[1]);
+  BOOST_TEST(summary.at("runs")[9].at("scenario") == "DH-FH");
+  for (const auto& run : summary.at("runs")) BOOST_TEST(run.at("jobs") == 12);
+  check_aggregates_follow_from_runs(summary);
+
+  auto md = read(out / "summary.md");
+  for (const auto& s : scenarios) BOOST_TEST(md.find("## " + s) != std::string::npos, s);
+  for (const auto& p : policies) {
+    BOOST_TEST(md.find("| " + label(p) + " |") != std::string::npos, p);
+    BOOST_TEST(r.output.find("| " + label(p) + " |") != std::string::npos, "stdout lacks " << p);
+  }
+  BOOST_TEST(md.find("SynergAI against each policy") != std::string::npos);
+  BOOST_TEST(r.output.find(out.string()) != std::string::npos, "does not say where the results are");
+
+  if (!gnuplot_available()) {
+    BOOST_TEST_MESSAGE("gnuplot is not installed: figure files not checked");
+    return;
+  }
+  std::vector<std::string> figures{"DL-FL", "DH-FH"};
+  if (std::find(policies.begin(), policies.end(), "slo-mael") != policies.end())
+    figures.push_back("synergai-vs-slo-mael");
+  for (const auto& f : figures) {
+    auto png = read(out / "figures" / (f + ".png"));
+    BOOST_TEST(png.size() > 10000u, f << ".png is " << png.size() << " bytes");
+    BOOST_TEST(png.rfind("\x89PNG", 0) == 0u, f);
+    auto svg = read(out / "figures" / (f + ".svg"));
+    BOOST_TEST(svg.find("<svg") != std::string::npos, f);
+  }
+  BOOST_TEST(!fs::exists(out / "figures" / "gnuplot.log"), read(out / "figures" / "gnuplot.log"));
+}
+
+BOOST_AUTO_TEST_CASE(thread_count_does_not_change_the_results) {
+  auto policies = three_policies();
+  BOOST_TEST_REQUIRE(policies.size() == 3u);
+  TempDir tmp;
+  auto config = write_experiment(tmp.path, {"DL-FL", "DL-FH", "DH-FL", "DH-FH"}, policies, 4, 24);
+  std::map<int, fs::path> outs;
+  for (int threads : {1, 4}) {
+    outs[threads] = tmp.path / ("t" + std::to_string(threads));
+    auto r = test::run_program("--log-level warn experiment --no-figures --config " + q(config) + " --out " +
+                               q(outs[threads]) + " --threads " + std::to_string(threads));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+  }
+  auto one = read(outs[1] / "summary.json");
+  BOOST_TEST(!one.empty());
+  BOOST_TEST((one == read(outs[4] / "summary.json")), "summary.json differs between 1 and 4 threads");
+  BOOST_TEST((read(outs[1] / "jobs.csv") == read(outs[4] / "jobs.csv")), "jobs.csv differs between 1 and 4 threads");
+  BOOST_TEST((read(outs[1] / "summary.md") == read(outs[4] / "summary.md")));
+}
+
+BOOST_AUTO_TEST_CASE(bad_experiment_files_exit_2_and_write_nothing) {
+  const std::map<std::string, std::string> cases{
+      {"exp-unknown-policy.yaml", "policies[1]: unknown policy \"fifo\""},
+      {"exp-unknown-scenario.yaml", "scenarios[0]: unknown scenario \"DL-FM\""},
+      {"exp-zero-seeds.yaml", "seeds: expected an integer in [1, 100000], found 0"},
+      {"exp-missing-testbed.yaml", "no-such-testbed.yaml does not exist"},
+      {"exp-no-testbed.yaml", "testbed: missing"},
+      {"exp-bad-draw.yaml", "draw: expected one of uniform | balanced"},
+  };
+  for (const auto& [file, message] : cases) {
+    TempDir tmp;
+    auto r = test::run_program("experiment --config tests/data/invalid/" + file + " --out " + q(tmp.path / "out"));
+    BOOST_TEST(r.exit_code == 2, file << " exited " << r.exit_code << ":\n" << r.output);
+    BOOST_TEST(r.output.find(message) != std::string::npos, file << ": expected \"" << message << "\" in:\n" << r.output);
+    BOOST_TEST(r.output.find(file) != std::string::npos, file << ": the message does not name the file");
+    BOOST_TEST(fs::is_empty(tmp.path), file << ": something was written");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_command_line_overrides_exit_2) {
+  TempDir tmp;
+  auto out = " --out " + q(tmp.path / "out");
+  auto r = test::run_program("experiment --policies synergai,fifo" + out);
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.output.find("--policies: unknown policy \"fifo\"") != std::string::npos, r.output);
+  r = test::run_program("experiment --scenarios DL-FL,DL-FM" + out);
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.output.find("--scenarios: unknown scenario \"DL-FM\"") != std::string::npos, r.output);
+  r = test::run_program("experiment --policies synergai,synergai" + out);
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.output.find("listed twice") != std::string::npos, r.output);
+  BOOST_TEST(test::run_program("experiment --seeds 0" + out).exit_code == 2);
+  BOOST_TEST(test::run_program("experiment --threads 0" + out).exit_code == 2);
+  BOOST_TEST(test::run_program("experiment --config no-such.yaml" + out).exit_code == 2);
+  BOOST_TEST(fs::is_empty(tmp.path));
+}
+
+BOOST_AUTO_TEST_CASE(an_existing_folder_is_replaced_only_when_asked_and_only_if_it_holds_results) {
+  TempDir tmp;
+  auto base = "--log-level warn experiment --no-figures --scenarios DL-FL --policies synergai --seeds 1 --jobs 4 ";
+
+  auto foreign = tmp.path / "foreign";
+  fs::create_directories(foreign);
+  std::ofstream{foreign / "notes.txt"} << "keep me\n";
+  auto r = test::run_program(base + std::string{"--out "} + q(foreign));
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.output.find("exists and is not empty") != std::string::npos, r.output);
+  r = test::run_program(base + std::string{"--replace --out "} + q(foreign));
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.output.find("not a previous experiment's results") != std::string::npos, r.output);
+  BOOST_TEST(read(foreign / "notes.txt") == "keep me\n");
+
+  auto previous = tmp.path / "previous";
+  BOOST_TEST_REQUIRE(test::run_program(base + std::string{"--out "} + q(previous)).exit_code == 0);
+  std::ofstream{previous / "stale.txt"} << "old\n";
+  BOOST_TEST(test::run_program(base + std::string{"--out "} + q(previous)).exit_code == 2);
+  r = test::run_program(base + std::string{"--replace --out "} + q(previous));
+  BOOST_TEST(r.exit_code == 0, r.output);
+  BOOST_TEST(fs::is_regular_file(previous / "summary.json"));
+  BOOST_TEST(!fs::exists(previous / "stale.txt"));
+
+  auto empty = tmp.path / "empty";
+  fs::create_directories(empty);
+  BOOST_TEST(test::run_program(base + std::string{"--out "} + q(empty)).exit_code == 0);
+  BOOST_TEST(fs::is_regular_file(empty / "jobs.csv"));
+}
+
+BOOST_AUTO_TEST_CASE(without_gnuplot_the_tables_are_still_written) {
+  TempDir tmp;
+  ::setenv("SYNERGAI_GNUPLOT", "/nonexistent/gnuplot", 1);
+  auto r = test::run_program("experiment --scenarios DL-FL --policies synergai --seeds 2 --jobs 6 --out " +
+                             q(tmp.path / "out"));
+  ::unsetenv("SYNERGAI_GNUPLOT");
+  BOOST_TEST(r.exit_code == 0, r.output);
+  BOOST_TEST(r.output.find("/nonexistent/gnuplot not found, so no figures were drawn") != std::string::npos,
+             r.output);
+  BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "summary.md"));
+  BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "figures" / "DL-FL.policies.dat"));
+  BOOST_TEST(!fs::exists(tmp.path / "out" / "figures" / "DL-FL.png"));
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_plot_program_is_reported_with_exit_1_and_the_tables_kept) {
+  TempDir tmp;
+  ::setenv("SYNERGAI_GNUPLOT", "/bin/false", 1);
+  auto r = test::run_program("experiment --scenarios DL-FL --policies synergai --seeds 1 --jobs 4 --out " +
+                             q(tmp.path / "out"));
+  ::unsetenv("SYNERGAI_GNUPLOT");
+  BOOST_TEST(r.exit_code == 1, r.output);
+  BOOST_TEST(r.output.find("figures failed") != std::string::npos, r.output);
+  BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "summary.json"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

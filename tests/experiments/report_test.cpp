@@ -1,0 +1,169 @@
+// The experiment's plan, aggregates, ratios, tables and progress lines, on
+// hand-made per-run metrics.
+#include "experiments/experiment_runner.hpp"
+#include "experiments/report.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <string>
+
+using namespace synergai;
+using namespace synergai::experiments;
+
+namespace {
+
+config::Experiment experiment(std::vector<std::string> scenarios, std::vector<std::string> policies, int seeds) {
+  config::Experiment x;
+  x.name = "unit";
+  x.scenarios = std::move(scenarios);
+  x.policies = std::move(policies);
+  x.seeds = seeds;
+  x.jobs = 10;
+  x.tick = Seconds{1};
+  return x;
+}
+
+RunOutcome run(const std::string& scenario, const std::string& policy, std::uint64_t seed, std::size_t violations,
+               double e2e_p99, double excess_all = 0, double excess_violating = 0) {
+  RunOutcome r;
+  r.key = RunKey{scenario, policy, seed};
+  r.metrics.jobs = 10;
+  r.metrics.succeeded = 10;
+  r.metrics.violations = violations;
+  r.metrics.waiting = stats::Summary{0, 2.0 * static_cast<double>(seed), 0, 0, 0};
+  r.metrics.end_to_end = stats::Summary{static_cast<double>(seed), 10, 10, e2e_p99, 100.0 + static_cast<double>(seed)};
+  r.metrics.excess_mean_all = excess_all;
+  r.metrics.excess_mean_violating = excess_violating;
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(experiment_report)
+
+BOOST_AUTO_TEST_CASE(runs_are_planned_scenario_then_policy_then_seed) {
+  auto plan = plan_runs(experiment({"DL-FL", "DH-FH"}, {"synergai", "rr"}, 3));
+  BOOST_TEST_REQUIRE(plan.size() == 12u);
+  BOOST_TEST(plan[0].scenario == "DL-FL");
+  BOOST_TEST(plan[0].policy == "synergai");
+  BOOST_TEST(plan[0].seed == 1u);
+  BOOST_TEST(plan[2].seed == 3u);
+  BOOST_TEST(plan[3].policy == "rr");
+  BOOST_TEST(plan[3].seed == 1u);
+  BOOST_TEST(plan[6].scenario == "DH-FH");
+  BOOST_TEST(plan[11].policy == "rr");
+  BOOST_TEST(plan[11].seed == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(aggregates_are_computed_over_the_seeds) {
+  auto x = experiment({"DL-FL"}, {"synergai"}, 3);
+  std::vector<RunOutcome> runs{run("DL-FL", "synergai", 1, 0, 30, 0, 0), run("DL-FL", "synergai", 2, 2, 40, 1, 6),
+                               run("DL-FL", "synergai", 3, 4, 50, 2, 9)};
+  auto a = aggregate_runs(x, runs);
+  BOOST_TEST_REQUIRE(a.size() == 1u);
+  BOOST_TEST(a[0].runs == 3u);
+  BOOST_TEST(a[0].jobs == 30u);
+  BOOST_TEST(a[0].violations_mean == 2.0);
+  BOOST_TEST(a[0].violations_sd == 2.0);  // deviations -2, 0, 2: sqrt(8 / 2)
+  BOOST_TEST(a[0].violations_min == 0.0);
+  BOOST_TEST(a[0].violations_max == 4.0);
+  BOOST_TEST(a[0].violations_total == 6u);
+  BOOST_TEST(a[0].waiting_mean == 4.0);  // 2, 4, 6
+  BOOST_TEST(a[0].e2e_p99 == 40.0);
+  BOOST_TEST(a[0].e2e_min == 1.0);
+  BOOST_TEST(a[0].e2e_max == 103.0);
+  BOOST_TEST(a[0].excess_mean_all == 1.0);
+  BOOST_TEST(a[0].excess_mean_violating == 7.5);  // only runs with a violation: 6 and 9
+  BOOST_TEST(a[0].runs_with_violations == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(ratios_handle_zero_denominators_explicitly) {
+  auto x = experiment({"DL-FL", "DL-FH", "DH-FL"}, {"synergai", "rr", "be"}, 1);
+  std::vector<RunOutcome> runs{
+      // DL-FL: SynergAI 2 violations, RR 6 (ratio 3), BE 0 (ratio 0)
+      run("DL-FL", "synergai", 1, 2, 10), run("DL-FL", "rr", 1, 6, 20), run("DL-FL", "be", 1, 0, 10),
+      // DL-FH: SynergAI 0, RR 3 (undefined), BE 0 (tie: 1)
+      run("DL-FH", "synergai", 1, 0, 10), run("DL-FH", "rr", 1, 3, 40), run("DL-FH", "be", 1, 0, 10),
+      // DH-FL: SynergAI 0, RR 0 (tie), BE 0 (tie)
+      run("DH-FL", "synergai", 1, 0, 10), run("DH-FL", "rr", 1, 0, 30), run("DH-FL", "be", 1, 0, 10)};
+  auto ratios = ratios_to_reference(x, aggregate_runs(x, runs));
+  BOOST_TEST_REQUIRE(ratios.size() == 2u);
+  BOOST_TEST(ratios[0].policy == "rr");
+  BOOST_TEST_REQUIRE(ratios[0].violations.mean.has_value());
+  BOOST_TEST(*ratios[0].violations.mean == 2.0);  // (3 + 1) / 2
+  BOOST_TEST(ratios[0].violations.scenarios == 2);
+  BOOST_TEST(ratios[0].violations.undefined == 1);
+  BOOST_TEST(*ratios[0].e2e_p99.mean == 3.0);  // (2 + 4 + 3) / 3
+  BOOST_TEST(*ratios[1].violations.mean == 2.0 / 3);  // (0 + 1 + 1) / 3
+  BOOST_TEST(ratios[1].violations.undefined == 0);
+
+  auto only_undefined = experiment({"DL-FH"}, {"synergai", "rr"}, 1);
+  auto r = ratios_to_reference(only_undefined, aggregate_runs(only_undefined, runs));
+  BOOST_TEST(!r[0].violations.mean.has_value());
+  auto md = summary_markdown(only_undefined, "t", aggregate_runs(only_undefined, runs));
+  BOOST_TEST(md.find("| RR | n/a (1 with SynergAI at 0) |") != std::string::npos, md);
+  BOOST_TEST(md.find("inf") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_markdown_has_a_table_per_scenario_and_the_ratio_table) {
+  auto x = experiment({"DL-FL", "DH-FH"}, {"synergai", "slo-mael"}, 1);
+  std::vector<RunOutcome> runs{run("DL-FL", "synergai", 1, 1, 10, 0.5, 5), run("DL-FL", "slo-mael", 1, 2, 20),
+                               run("DH-FH", "synergai", 1, 2, 10), run("DH-FH", "slo-mael", 1, 8, 30)};
+  auto md = summary_markdown(x, "thesis", aggregate_runs(x, runs));
+  BOOST_TEST(md.find("## DL-FL") < md.find("## DH-FH"));
+  BOOST_TEST(md.find("| SynergAI | 1.00 ± 0.00 | 1–1 |") != std::string::npos, md);
+  BOOST_TEST(md.find("| SLO-MAEL | 3.00× | 2.50× |") != std::string::npos, md);  // (2 + 4) / 2, (2 + 3) / 2
+  auto without = experiment({"DL-FL"}, {"slo-mael"}, 1);
+  BOOST_TEST(summary_markdown(without, "thesis", aggregate_runs(without, runs)).find("not among") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(figure_data_follow_the_policies) {
+  auto x = experiment({"DL-FL"}, {"synergai", "slo-mael"}, 1);
+  std::vector<RunOutcome> runs{run("DL-FL", "synergai", 1, 1, 10), run("DL-FL", "slo-mael", 1, 2, 20)};
+  auto files = figure_files(x, runs, aggregate_runs(x, runs));
+  BOOST_TEST(files.count("figures.gp") == 1u);
+  BOOST_TEST(files.count("DL-FL.policies.dat") == 1u);
+  BOOST_TEST(files.count("synergai-vs-slo-mael.dat") == 1u);
+  BOOST_TEST(files.at("DL-FL.policies.dat").find("1 \"SLO-MAEL\" 2.000000") != std::string::npos);
+  BOOST_TEST(files.at("figures.gp").find("call 'scenario.gp' 'DL-FL' 'png'") != std::string::npos);
+  auto names = figure_names(x);
+  BOOST_TEST((names == std::vector<std::string>{"DL-FL.png", "DL-FL.svg", "synergai-vs-slo-mael.png",
+                                                "synergai-vs-slo-mael.svg"}));
+  auto no_versus = experiment({"DL-FL"}, {"synergai"}, 1);
+  BOOST_TEST(figure_files(no_versus, runs, aggregate_runs(no_versus, runs)).count("synergai-vs-slo-mael.dat") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(progress_off_a_terminal_is_a_line_per_tenth) {
+  std::FILE* f = std::tmpfile();
+  BOOST_TEST_REQUIRE(f != nullptr);
+  ProgressReporter progress{f, false};
+  for (std::size_t i = 1; i <= 95; ++i) progress(i, 95);
+  std::rewind(f);
+  std::string text;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, f)) text += buf;
+  std::fclose(f);
+  BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 10);
+  BOOST_TEST(text.find("runs 95/95 (100%)") != std::string::npos, text);
+  BOOST_TEST(text.find("\r") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(progress_on_a_terminal_rewrites_one_line) {
+  std::FILE* f = std::tmpfile();
+  BOOST_TEST_REQUIRE(f != nullptr);
+  ProgressReporter progress{f, true};
+  for (std::size_t i = 1; i <= 5; ++i) progress(i, 5);
+  std::rewind(f);
+  std::string text;
+  char buf[1024];
+  while (std::fgets(buf, sizeof buf, f)) text += buf;
+  std::fclose(f);
+  BOOST_TEST(std::count(text.begin(), text.end(), '\r') == 5);
+  BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 1);
+  BOOST_TEST(text.find("runs 5/5 100%") != std::string::npos, text);
+  BOOST_TEST(text.find("ETA") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
