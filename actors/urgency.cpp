@@ -15,10 +15,17 @@ using Entry = UrgencyState::Entry;
 
 TimePoint now(self_ptr self) { return self->state.config.timeline.at(self->clock().now()); }
 
+// Views and worker handles share the testbed's order.
+std::optional<std::size_t> worker_index(self_ptr self, const std::string& node) {
+  const auto& views = self->state.views;
+  for (std::size_t i = 0; i < views.size(); ++i)
+    if (views[i].node == node) return i;
+  return std::nullopt;
+}
+
 WorkerView* view_of(self_ptr self, const std::string& node) {
-  for (auto& v : self->state.views)
-    if (v.node == node) return &v;
-  return nullptr;
+  auto i = worker_index(self, node);
+  return i ? &self->state.views[*i] : nullptr;
 }
 
 Entry* entry_of(self_ptr self, const std::string& job_id) {
@@ -91,9 +98,7 @@ void place(self_ptr self, const Entry& entry, const Candidate& c) {
   view->busy_estimate = c.estimate;
   ++view->jobs_run;
   self->send(entry.job, transit_atom::value, Transition{JobState::placed, at, c.node, c.config, {}});
-  auto it = std::find_if(self->state.views.begin(), self->state.views.end(),
-                         [&](const WorkerView& v) { return v.node == c.node; });
-  auto& worker = self->state.workers[static_cast<std::size_t>(it - self->state.views.begin())];
+  const auto& worker = self->state.workers[*worker_index(self, c.node)];
   self->send(worker, start_atom::value, Placement{entry.spec, c.config, c.estimate}, entry.job);
   remove_entry(self, entry.spec.id);
 }
@@ -102,23 +107,22 @@ void place(self_ptr self, const Entry& entry, const Candidate& c) {
 // one grants (the thesis's optimal worker availability exploration).
 void execute(self_ptr self, std::shared_ptr<const Plan> plan, std::size_t i, std::size_t k) {
   auto& s = self->state;
-  if (i >= plan->size()) return finish_plan(self);
+  for (; i < plan->size(); ++i, k = 0) {
+    const auto& item = (*plan)[i];
+    if (!entry_of(self, item.job_id)) continue;  // cancelled meanwhile
+    // Skip workers this actor already knows to be taken.
+    while (k < item.candidates.size()) {
+      const auto* v = view_of(self, item.candidates[k].node);
+      if (v && v->available) break;
+      ++k;
+    }
+    if (k < item.candidates.size()) break;
+    if (s.config.head_of_line_blocking) break;
+  }
+  if (i >= plan->size() || k >= (*plan)[i].candidates.size()) return finish_plan(self);
   const auto& item = (*plan)[i];
-  const Entry* entry = entry_of(self, item.job_id);
-  if (!entry) return execute(self, plan, i + 1, 0);  // cancelled meanwhile
-  // Skip workers this actor already knows to be taken.
-  while (k < item.candidates.size()) {
-    const auto* v = view_of(self, item.candidates[k].node);
-    if (v && v->available) break;
-    ++k;
-  }
-  if (k >= item.candidates.size()) {
-    if (s.config.head_of_line_blocking) return finish_plan(self);
-    return execute(self, plan, i + 1, 0);
-  }
   const auto candidate = item.candidates[k];
-  auto it = std::find_if(s.views.begin(), s.views.end(), [&](const WorkerView& v) { return v.node == candidate.node; });
-  auto worker = s.workers[static_cast<std::size_t>(it - s.views.begin())];
+  auto worker = s.workers[*worker_index(self, candidate.node)];
   self->request(worker, caf::infinite, reserve_atom::value, item.job_id)
       .then(
           [=](bool granted) {
