@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run test asan clean
+.PHONY: all deps build run testbed-report bench-experiment test asan clean
 
 all: build
 
@@ -15,11 +15,19 @@ build: deps
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job on the embedded default: the simulated thesis testbed.
+# The main job: the thesis's evaluation (experiments/paper.yaml) on the
+# simulated thesis testbed; prints summary.md and where the tables and figures are.
 run: build
-	$(BUILD)/apps/synergai validate config/examples/tiny.yaml
-	$(BUILD)/apps/synergai validate config/testbeds/thesis.yaml config/dictionaries/thesis.json
+	$(BUILD)/apps/synergai validate config/examples/tiny.yaml config/testbeds/thesis.yaml config/dictionaries/thesis.json experiments/paper.yaml >/dev/null
+	$(BUILD)/apps/synergai experiment --config experiments/paper.yaml
+
+# The calibrated testbed model against the published figures.
+testbed-report: build
 	$(BUILD)/apps/synergai testbed report --testbed config/testbeds/thesis.yaml
+
+# Runs per second and the cost of one run of the paper experiment (docs/results.md).
+bench-experiment: build
+	experiments/bench.sh $(BUILD)/apps/synergai experiments/paper.yaml
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -58,7 +58,7 @@ plot pol using 1:8:(0.7):7 with boxes lc rgb variable, \
 
 set title 'Mean excess time max(0, e2e - QoS)'
 set ylabel 'seconds'
-set key outside top center horizontal samplen 2
+set key outside top center horizontal samplen 2 reverse Left width 2
 set boxwidth 0.36
 plot pol using ($1-0.19):10:(0.36):7 with boxes lc rgb variable title 'over all finished jobs', \
      pol using ($1-0.19):10:(lo($10,$11)):($10+$11) with yerrorbars lc rgb '#202020' pt 7 ps 0 lw 1.5 notitle, \

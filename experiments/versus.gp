@@ -21,7 +21,7 @@ stats dat using 1 nooutput
 set xrange [-0.6:STATS_max+0.6]
 set style fill solid 0.85 border lc rgb '#404040'
 set boxwidth 0.36
-set key outside top center horizontal samplen 2
+set key outside top center horizontal samplen 2 reverse Left width 2
 set bars 1.5
 set pointintervalbox 0
 lo(m, s) = (m - s < 0) ? 0 : m - s
