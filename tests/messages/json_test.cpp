@@ -19,7 +19,7 @@ T round_trip(const T& x) {
 BOOST_AUTO_TEST_SUITE(json)
 
 BOOST_AUTO_TEST_CASE(node_with_modes_round_trips) {
-  NodeSpec n{"agx", "jetson-agx-1", Arch::arm64, Tier::edge, 8, 32, {}, {}, 6, Seconds{2.5}, ExecConfig{8, 6}};
+  NodeSpec n{"agx", "jetson-agx-1", Arch::arm64, Tier::edge, 8, 32, {}, {}, 6, Seconds{2.5}, ExecConfig{8, 6}, {2, 3}};
   n.power_modes = {{1, "MODE_30W_ALL", 1200, 8, 30.0}, {6, "MAXN", 2266, 8, std::nullopt}};
   BOOST_TEST((round_trip(n) == n));
   nlohmann::json j = n;
@@ -28,7 +28,7 @@ BOOST_AUTO_TEST_CASE(node_with_modes_round_trips) {
 
 BOOST_AUTO_TEST_CASE(engine_round_trips) {
   EngineSpec e{"tflite-mobilenet-q", "classification", "tflite", "mobilenet", "quantized", "imagenet", 70.762, "top1",
-               "num_threads", ContainerTemplate{"img:1", {"/run"}, {"--count", "{queries}"}, {{"A", "b"}}}};
+               "num_threads", ContainerTemplate{"img:1", {"/run"}, {"--count", "{queries}"}, {{"A", "b"}}}, "m.onnx"};
   BOOST_TEST((round_trip(e) == e));
 }
 
