@@ -233,7 +233,7 @@ std::optional<EngineSpec> read_engine(const Cursor& c) {
   take(c.field("model").string(), e.model);
   if (c.field("variant").present()) take(c.field("variant").string(), e.variant);
   take(c.field("dataset").string(), e.dataset);
-  take(c.field("accuracy").number(0, 100, true), e.accuracy);
+  take(c.field("accuracy").number(0, 100), e.accuracy);  // 0: untrained (seeded random weights)
   take(c.field("accuracy_metric").string_in({"top1", "mAP"}), e.accuracy_metric);
   take(c.field("thread_knob").string(), e.thread_knob);
   take(read_container(c.field("container")), e.container);

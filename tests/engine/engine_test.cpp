@@ -20,7 +20,7 @@ std::filesystem::path scratch(const std::string& name, const std::string& conten
 }
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(engine)
+BOOST_AUTO_TEST_SUITE(local_engine)
 
 BOOST_AUTO_TEST_CASE(reads_the_input_shape_from_the_model) {
   auto in = engine::read_model_input(model("mobilenet-tiny.onnx"));

@@ -8,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
@@ -126,7 +127,7 @@ BOOST_AUTO_TEST_CASE(crashes_failures_and_hangs_are_reported) {
   auto hang = Child::start(fake_child("hang.onnx"))->wait(0.3s);
   BOOST_TEST(hang.timed_out);
   BOOST_TEST(failure_reason(hang, 0.3s).find("timed out after 0.3 s") != std::string::npos);
-  BOOST_TEST(std::chrono::steady_clock::now() - start < 5s);
+  BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
   auto missing = Child::start({{"/nonexistent/program"}, {}})->wait(10s);
   BOOST_TEST(failure_reason(missing, 10s).find("status 127: synergai: cannot execute /nonexistent/program") !=
              std::string::npos, failure_reason(missing, 10s));
@@ -142,14 +143,14 @@ BOOST_AUTO_TEST_CASE(failed_jobs_free_their_worker) {
   options.tick = Seconds{0.05};
   auto r = run_realtime(s.testbed, s.dictionary, jobs, options, Seconds{30}, local(SYNERGAI_FAKE_ENGINE, Seconds{0.5}));
   BOOST_TEST(r.jobs.size() == 5u);
-  BOOST_TEST(find(r, "j-crash").state == JobState::failed);
+  BOOST_TEST((find(r, "j-crash").state == JobState::failed));
   BOOST_TEST(find(r, "j-crash").message.find("signal 11") != std::string::npos, find(r, "j-crash").message);
-  BOOST_TEST(find(r, "j-hang").state == JobState::failed);
+  BOOST_TEST((find(r, "j-hang").state == JobState::failed));
   BOOST_TEST(find(r, "j-hang").message.find("timed out") != std::string::npos, find(r, "j-hang").message);
-  BOOST_TEST(find(r, "j-garbage").state == JobState::failed);
+  BOOST_TEST((find(r, "j-garbage").state == JobState::failed));
   BOOST_TEST(find(r, "j-garbage").message == "engine printed no result");
-  BOOST_TEST(find(r, "j-ok").state == JobState::succeeded);
-  BOOST_TEST(find(r, "j-ok2").state == JobState::succeeded);
+  BOOST_TEST((find(r, "j-ok").state == JobState::succeeded));
+  BOOST_TEST((find(r, "j-ok2").state == JobState::succeeded));
   BOOST_TEST(r.anomalies.empty());
 }
 
