@@ -349,6 +349,19 @@ std::optional<double> Cursor::number(double min, double max, bool min_exclusive)
   return v;
 }
 
+std::optional<std::filesystem::path> Cursor::existing_file(const std::filesystem::path& base) const {
+  auto s = string();
+  if (!s) return std::nullopt;
+  std::filesystem::path p{*s};
+  if (p.is_relative()) p = base / p;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) {
+    error(fmt::format("file {} does not exist", p.string()));
+    return std::nullopt;
+  }
+  return p.lexically_normal();
+}
+
 std::optional<bool> Cursor::boolean() const {
   if (!present() || !value_->is_boolean()) {
     expected("true or false");

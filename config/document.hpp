@@ -97,6 +97,9 @@ class Cursor {
   std::optional<double> number(double min, double max, bool min_exclusive = false) const;
   std::optional<bool> boolean() const;
 
+  // A path to an existing regular file; a relative one is resolved against `base`.
+  std::optional<std::filesystem::path> existing_file(const std::filesystem::path& base) const;
+
   // Optional fields: nothing is reported when absent.
   std::optional<std::string> optional_string() const { return present() ? string() : std::nullopt; }
 

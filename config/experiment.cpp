@@ -8,19 +8,6 @@
 namespace synergai::config {
 namespace {
 
-std::optional<std::filesystem::path> read_path(const Cursor& c, const std::filesystem::path& base) {
-  auto s = c.string();
-  if (!s) return std::nullopt;
-  std::filesystem::path p{*s};
-  if (p.is_relative()) p = base / p;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) {
-    c.error(fmt::format("file {} does not exist", p.string()));
-    return std::nullopt;
-  }
-  return p.lexically_normal();
-}
-
 std::vector<std::string> read_names(const Cursor& c, const std::set<std::string>& known, std::string_view what) {
   std::vector<std::string> out;
   std::string list;
@@ -49,8 +36,8 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
   if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "draw",
                    "noise_sigma", "failure_probability", "tick_s"})) {
     if (auto n = root.field("experiment").string()) x.name = *n;
-    if (auto p = read_path(root.field("testbed"), base_dir)) x.testbed = *p;
-    if (auto p = read_path(root.field("dictionary"), base_dir)) x.dictionary = *p;
+    if (auto p = root.field("testbed").existing_file(base_dir)) x.testbed = *p;
+    if (auto p = root.field("dictionary").existing_file(base_dir)) x.dictionary = *p;
     x.scenarios = read_names(root.field("scenarios"), {scenario_names.begin(), scenario_names.end()}, "scenario");
     x.policies = read_names(root.field("policies"), known_policies, "policy");
     if (auto s = root.field("seeds").integer(1, 100000)) x.seeds = static_cast<int>(*s);

@@ -7,19 +7,6 @@
 namespace synergai::config {
 namespace {
 
-std::optional<std::filesystem::path> read_existing(const Cursor& c, const std::filesystem::path& base) {
-  auto s = c.string();
-  if (!s) return std::nullopt;
-  std::filesystem::path p{*s};
-  if (p.is_relative()) p = base / p;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) {
-    c.error(fmt::format("file {} does not exist", p.string()));
-    return std::nullopt;
-  }
-  return p.lexically_normal();
-}
-
 void read_simulated(const Cursor& c, SimulatedExecutorSettings& s) {
   if (!c.present() || !c.object({"speedup", "noise_sigma", "seed"})) return;
   if (auto f = c.field("speedup"); f.present())
@@ -41,7 +28,7 @@ void read_kubernetes(const Cursor& c, KubernetesExecutorSettings& k, bool requir
     if (auto v = f.boolean()) in_cluster = *v;
   if (auto f = c.field("kubeconfig"); f.present()) {
     if (in_cluster) f.error("give either kubeconfig or in_cluster: true, not both");
-    else if (auto p = read_existing(f, base)) k.kubeconfig = *p;
+    else if (auto p = f.existing_file(base)) k.kubeconfig = *p;
   } else if (!in_cluster && required) {
     c.error("give kubeconfig (a file) or in_cluster: true");
   }
@@ -96,8 +83,8 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
       if (auto v = f.number(0, 3600, true)) s.tick = Seconds{*v};
     if (auto f = root.field("reservation_ttl_s"); f.present())
       if (auto v = f.number(0, 3600, true)) s.reservation_ttl = Seconds{*v};
-    if (auto p = read_existing(root.field("testbed"), base_dir)) s.testbed = *p;
-    if (auto p = read_existing(root.field("dictionary"), base_dir)) s.dictionary = *p;
+    if (auto p = root.field("testbed").existing_file(base_dir)) s.testbed = *p;
+    if (auto p = root.field("dictionary").existing_file(base_dir)) s.dictionary = *p;
 
     auto ex = root.field("executor");
     if (ex.object({"kind", "simulated", "kubernetes"})) {
@@ -116,7 +103,7 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
 
     if (auto auth = root.field("auth"); auth.present() && auth.object({"token_file"})) {
       if (auto c = auth.field("token_file"); c.present())
-        if (auto p = read_existing(c, base_dir)) s.token_file = *p;
+        if (auto p = c.existing_file(base_dir)) s.token_file = *p;
     }
 
     if (auto limits = root.field("limits"); limits.present() && limits.object({"max_body_bytes", "http_threads"})) {
