@@ -8,8 +8,13 @@
 // So for q = 400: e1 estimates fast 11 s, slow 21 s, edge 41 s; e2 edge 42 s.
 #pragma once
 
+#include "actors/runtime.hpp"
 #include "config/dictionary.hpp"
 #include "config/testbed.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
 
 namespace synergai::test {
 
@@ -53,6 +58,36 @@ inline config::Dictionary small_dictionary(const config::Testbed& tb) {
   add("e2", "edge", {2, 2}, 10, 2);
   d.choose_optima(tb);
   return d;
+}
+
+// A Boost fixture: the small testbed, and runs on it in virtual time without
+// noise, with the decision log; a run must report no anomaly.
+struct SmallTestbed {
+  config::Testbed testbed = small_testbed();
+  config::Dictionary dictionary = small_dictionary(testbed);
+
+  RunResult run(std::vector<JobSpec> jobs, RuntimeOptions options = {}) {
+    options.noise_sigma = 0;
+    options.trace = true;
+    auto r = run_virtual(testbed, dictionary, std::move(jobs), options);
+    BOOST_TEST(r.anomalies.empty());
+    return r;
+  }
+  RunResult run(const std::string& policy, std::vector<JobSpec> jobs) {
+    RuntimeOptions options;
+    options.policy = policy;
+    return run(std::move(jobs), options);
+  }
+};
+
+inline JobSpec job(std::string id, std::string engine, int queries, double qos, double at) {
+  return JobSpec{std::move(id), std::move(engine), queries, Seconds{qos}, at_seconds(at)};
+}
+
+inline const JobRecord& find(const RunResult& r, const std::string& id) {
+  auto it = std::find_if(r.jobs.begin(), r.jobs.end(), [&](const JobRecord& j) { return j.spec.id == id; });
+  BOOST_REQUIRE(it != r.jobs.end());
+  return *it;
 }
 
 }  // namespace synergai::test

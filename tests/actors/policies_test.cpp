@@ -11,29 +11,8 @@ using namespace synergai;
 
 namespace {
 
-struct Small {
-  config::Testbed testbed = test::small_testbed();
-  config::Dictionary dictionary = test::small_dictionary(testbed);
-
-  RunResult run(const std::string& policy, std::vector<JobSpec> jobs) {
-    RuntimeOptions o;
-    o.policy = policy;
-    o.noise_sigma = 0;
-    auto r = run_virtual(testbed, dictionary, std::move(jobs), o);
-    BOOST_TEST(r.anomalies.empty());
-    return r;
-  }
-};
-
-JobSpec job(std::string id, std::string engine, int queries, double qos, double at) {
-  return JobSpec{std::move(id), std::move(engine), queries, Seconds{qos}, at_seconds(at)};
-}
-
-const JobRecord& find(const RunResult& r, const std::string& id) {
-  auto it = std::find_if(r.jobs.begin(), r.jobs.end(), [&](const JobRecord& j) { return j.spec.id == id; });
-  BOOST_REQUIRE(it != r.jobs.end());
-  return *it;
-}
+using test::find;
+using test::job;
 
 double started(const RunResult& r, const std::string& id) { return seconds_of(*find(r, id).started_at); }
 
@@ -53,7 +32,7 @@ std::vector<JobSpec> history_jobs() {
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(policies, Small)
+BOOST_FIXTURE_TEST_SUITE(policies, test::SmallTestbed)
 
 BOOST_AUTO_TEST_CASE(all_seven_names_are_registered) {
   BOOST_TEST(policy_names() == (std::set<std::string>{"synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"}),

@@ -12,28 +12,8 @@ using namespace synergai;
 
 namespace {
 
-struct Small {
-  config::Testbed testbed = test::small_testbed();
-  config::Dictionary dictionary = test::small_dictionary(testbed);
-
-  RunResult run(std::vector<JobSpec> jobs, RuntimeOptions options = {}) {
-    options.noise_sigma = 0;
-    options.trace = true;
-    auto r = run_virtual(testbed, dictionary, std::move(jobs), options);
-    BOOST_TEST(r.anomalies.empty());
-    return r;
-  }
-};
-
-JobSpec job(std::string id, std::string engine, int queries, double qos, double at) {
-  return JobSpec{std::move(id), std::move(engine), queries, Seconds{qos}, at_seconds(at)};
-}
-
-const JobRecord& find(const RunResult& r, const std::string& id) {
-  auto it = std::find_if(r.jobs.begin(), r.jobs.end(), [&](const JobRecord& j) { return j.spec.id == id; });
-  BOOST_REQUIRE(it != r.jobs.end());
-  return *it;
-}
+using test::find;
+using test::job;
 
 double at(const std::optional<TimePoint>& t) {
   BOOST_REQUIRE(t.has_value());
@@ -44,7 +24,7 @@ constexpr auto tol = 1e-6;
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(runtime, Small)
+BOOST_FIXTURE_TEST_SUITE(runtime, test::SmallTestbed)
 
 BOOST_AUTO_TEST_CASE(fastest_acceptable_worker_in_its_best_configuration) {
   auto r = run({job("a", "e1", 400, 100, 0)});
