@@ -188,15 +188,19 @@ nlohmann::json Client::get_job(const std::string& name, const std::string& ns) {
   return request("GET", jobs_path(ns) + "/" + url_encode(name));
 }
 
-ObjectList Client::list_jobs(const std::string& selector, const std::string& ns) {
-  std::string target = jobs_path(ns);
-  if (!selector.empty()) target += "?labelSelector=" + url_encode(selector);
-  auto j = request("GET", target);
+// A List response: its items and the resourceVersion to watch from.
+static ObjectList object_list(nlohmann::json j) {
   ObjectList out;
   if (j.contains("items") && j["items"].is_array())
     for (auto& item : j["items"]) out.items.push_back(std::move(item));
   out.resource_version = j.value("/metadata/resourceVersion"_json_pointer, std::string{});
   return out;
+}
+
+ObjectList Client::list_jobs(const std::string& selector, const std::string& ns) {
+  std::string target = jobs_path(ns);
+  if (!selector.empty()) target += "?labelSelector=" + url_encode(selector);
+  return object_list(request("GET", target));
 }
 
 void Client::delete_job(const std::string& name, const std::string& ns) {
@@ -242,12 +246,7 @@ std::unique_ptr<WatchStream> Client::watch_jobs(const std::string& selector, con
 ObjectList Client::list_nodes(const std::string& selector) {
   std::string target = "/api/v1/nodes";
   if (!selector.empty()) target += "?labelSelector=" + url_encode(selector);
-  auto j = request("GET", target);
-  ObjectList out;
-  if (j.contains("items") && j["items"].is_array())
-    for (auto& item : j["items"]) out.items.push_back(std::move(item));
-  out.resource_version = j.value("/metadata/resourceVersion"_json_pointer, std::string{});
-  return out;
+  return object_list(request("GET", target));
 }
 
 nlohmann::json Client::get_node(const std::string& name) { return request("GET", "/api/v1/nodes/" + url_encode(name)); }
