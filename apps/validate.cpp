@@ -1,10 +1,12 @@
-// `synergai validate FILE...`: load and check configuration files, then print
+// `synergai validate FILE...`: load and check configuration files (testbeds,
+// dictionaries, experiments, performance models, service files), then print
 // what they hold. Dictionaries are checked against a testbed when one is given
 // (as --testbed or among the files, matched by name). Exit 2 on any problem.
 #include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
 #include "config/experiment.hpp"
+#include "config/service.hpp"
 #include "config/testbed.hpp"
 #include "profiling/performance_model.hpp"
 
@@ -18,13 +20,14 @@ namespace {
 
 using namespace synergai::config;
 
-enum class Kind { testbed, dictionary, experiment, model };
+enum class Kind { testbed, dictionary, experiment, model, service };
 
 Kind detect_kind(const std::string& file, const std::string& forced) {
   if (forced == "testbed") return Kind::testbed;
   if (forced == "dictionary") return Kind::dictionary;
   if (forced == "experiment") return Kind::experiment;
   if (forced == "model") return Kind::model;
+  if (forced == "service") return Kind::service;
   auto ext = std::filesystem::path{file}.extension().string();
   if (ext == ".json") return Kind::dictionary;
   if (ext == ".yaml" || ext == ".yml") {
@@ -32,10 +35,12 @@ Kind detect_kind(const std::string& file, const std::string& forced) {
     if (profiling::is_performance_model(doc)) return Kind::model;
     if (doc.root.is_object() && doc.root.contains("nodes")) return Kind::testbed;
     if (doc.root.is_object() && doc.root.contains("experiment")) return Kind::experiment;
+    if (doc.root.is_object() && doc.root.contains("service")) return Kind::service;
   }
   throw ValidationError{{Diagnostic{file, std::nullopt, "",
                                     "cannot tell what kind of file this is (a testbed YAML has `nodes`, an experiment "
-                                    "YAML has `experiment`, a dictionary is .json); say it with --kind"}}};
+                                    "YAML has `experiment`, a service YAML has `service`, a dictionary is .json); "
+                                    "say it with --kind"}}};
 }
 
 void print_testbed(const std::string& file, const Testbed& tb) {
@@ -70,6 +75,12 @@ void print_experiment(const std::string& file, const Experiment& x) {
              "{}, tick {} s\n",
              x.testbed.string(), x.dictionary.string(), fmt::join(x.scenarios, " "), fmt::join(x.policies, " "),
              x.noise_sigma, x.failure_probability, x.tick.count());
+}
+
+void print_service(const std::string& file, const ServiceConfig& s, const Testbed& tb) {
+  fmt::print("{}: service \"{}\": listen {}:{}, policy {}, tick {} s, executor {}, testbed \"{}\", journal {}{}\n",
+             file, s.name, s.listen.host, s.listen.port, s.policy, s.tick.count(), to_string(s.executor), tb.name,
+             s.journal.string(), s.token_file ? ", bearer token required" : "");
 }
 
 int validate(const std::vector<std::string>& files, const std::string& forced_kind, const std::string& testbed_file) {
@@ -139,6 +150,13 @@ int validate(const std::vector<std::string>& files, const std::string& forced_ki
         load_dictionary(x.dictionary, &tb);
         print_experiment(f, x);
       });
+    } else if (k == Kind::service) {
+      attempt([&] {
+        auto s = load_service_config(f, policy_names());
+        auto tb = load_testbed(s.testbed);
+        load_dictionary(s.dictionary, &tb);
+        print_service(f, s, tb);
+      });
     }
   }
   if (!problems.empty()) throw ValidationError{std::move(problems)};
@@ -148,13 +166,14 @@ int validate(const std::vector<std::string>& files, const std::string& forced_ki
 }  // namespace
 
 void add_validate_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("validate", "Check testbed, dictionary and experiment files and print what they hold");
+  auto* cmd = app.add_subcommand("validate",
+                                 "Check testbed, dictionary, experiment and service files and print what they hold");
   static std::vector<std::string> files;
   static std::string kind = "auto";
   static std::string testbed;
   cmd->add_option("files", files, "Files to check")->required();
-  cmd->add_option("--kind", kind, "auto|testbed|dictionary|experiment|model (auto: from extension and content)")
-      ->check(CLI::IsMember({"auto", "testbed", "dictionary", "experiment", "model"}))
+  cmd->add_option("--kind", kind, "auto|testbed|dictionary|experiment|model|service (auto: from extension and content)")
+      ->check(CLI::IsMember({"auto", "testbed", "dictionary", "experiment", "model", "service"}))
       ->capture_default_str();
   cmd->add_option("--testbed", testbed, "Testbed to check dictionaries against")->check(CLI::ExistingFile);
   set_action(cmd, [] { return validate(files, kind, testbed); });

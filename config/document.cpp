@@ -73,7 +73,14 @@ struct YamlConverter {
       case YAML::NodeType::Undefined:
         return nullptr;
       case YAML::NodeType::Scalar:
-        return node.Tag() == "!" ? nlohmann::json(node.Scalar()) : resolve_plain_scalar(node.Scalar());
+        if (node.Tag() == "!") return node.Scalar();
+        try {
+          return resolve_plain_scalar(node.Scalar());
+        } catch (const std::out_of_range&) {  // a float beyond a double's range (1e999, 1e-999)
+          errors.push_back({doc.file, doc.mark_of(path), path,
+                            fmt::format("expected a number a double can hold, found {}", node.Scalar())});
+          return nullptr;
+        }
       case YAML::NodeType::Sequence: {
         auto out = nlohmann::json::array();
         std::size_t i = 0;
@@ -236,6 +243,8 @@ std::string describe_value(const nlohmann::json* v) {
   if (v->is_array()) return v->empty() ? "an empty list" : "a list";
   if (v->is_string()) return fmt::format("\"{}\"", v->get_ref<const std::string&>());
   if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
+  if (v->is_number_float() && !std::isfinite(v->get<double>()))  // dump() would print null
+    return std::isnan(v->get<double>()) ? ".nan" : v->get<double>() > 0 ? ".inf" : "-.inf";
   return v->dump();
 }
 

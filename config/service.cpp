@@ -2,10 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace synergai::config {
 namespace {
+
+// A Kubernetes namespace name: an RFC 1123 label.
+bool is_dns_label(const std::string& s) {
+  auto alnum = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); };
+  if (s.empty() || s.size() > 63 || !alnum(s.front()) || !alnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(), [&](char ch) { return alnum(ch) || ch == '-'; });
+}
 
 void read_simulated(const Cursor& c, SimulatedExecutorSettings& s) {
   if (!c.present() || !c.object({"speedup", "noise_sigma", "seed"})) return;
@@ -35,7 +44,10 @@ void read_kubernetes(const Cursor& c, KubernetesExecutorSettings& k, bool requir
   if (auto f = c.field("context"); f.present())
     if (auto v = f.string()) k.context = *v;
   if (auto f = c.field("namespace"); f.present())
-    if (auto v = f.string()) k.namespace_name = *v;
+    if (auto v = f.string()) {
+      if (is_dns_label(*v)) k.namespace_name = *v;
+      else f.expected("a namespace name (1-63 of [a-z0-9-], starting and ending with a letter or digit)");
+    }
   if (auto f = c.field("job_ttl_s"); f.present())
     if (auto v = f.integer(0, 7 * 24 * 3600)) k.job_ttl_seconds = static_cast<int>(*v);
   if (auto f = c.field("api_qps"); f.present())
@@ -77,7 +89,7 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
     }
     if (auto c = root.field("policy"); auto v = c.string()) {
       if (known_policies.count(*v)) s.policy = *v;
-      else c.error(fmt::format("unknown policy \"{}\" (known: {})", *v, fmt::join(known_policies, ", ")));
+      else c.expected(fmt::format("one of {}", fmt::join(known_policies, " | ")));
     }
     if (auto f = root.field("tick_s"); f.present())
       if (auto v = f.number(0, 3600, true)) s.tick = Seconds{*v};
@@ -101,10 +113,9 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
         if (auto v = f.integer(4096, 1LL << 40)) s.journal_compact_bytes = static_cast<std::uint64_t>(*v);
     }
 
-    if (auto auth = root.field("auth"); auth.present() && auth.object({"token_file"})) {
-      if (auto c = auth.field("token_file"); c.present())
-        if (auto p = c.existing_file(base_dir)) s.token_file = *p;
-    }
+    // An auth section without its token would silently serve /v1 to anyone.
+    if (auto auth = root.field("auth"); auth.present() && auth.object({"token_file"}))
+      if (auto p = auth.field("token_file").existing_file(base_dir)) s.token_file = *p;
 
     if (auto limits = root.field("limits"); limits.present() && limits.object({"max_body_bytes", "http_threads"})) {
       if (auto f = limits.field("max_body_bytes"); f.present())

@@ -1,6 +1,6 @@
 // Walks tests/data/invalid/: every file must make `synergai validate` exit 2
 // and print each line of its `.expect` file. Dictionaries are checked against
-// config/examples/tiny.yaml.
+// config/examples/tiny.yaml; service files (`svc-*`) name their own testbed.
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -38,9 +38,13 @@ BOOST_AUTO_TEST_CASE(every_bad_file_is_rejected_with_its_message) {
 
 BOOST_AUTO_TEST_CASE(valid_files_pass) {
   auto result = test::run_program(
-      "validate config/examples/tiny.yaml tests/data/valid/tiny-dictionary.json tests/data/valid/experiment.yaml");
+      "validate config/examples/tiny.yaml tests/data/valid/tiny-dictionary.json tests/data/valid/experiment.yaml "
+      "tests/data/valid/service.yaml");
   BOOST_TEST(result.exit_code == 0, result.output);
   BOOST_TEST(result.output.find("testbed \"tiny\": 2 nodes, 2 engines") != std::string::npos);
+  BOOST_TEST(result.output.find("service \"valid\": listen 127.0.0.1:0, policy synergai, tick 0.5 s, executor "
+                                "simulated, testbed \"tiny\"") != std::string::npos,
+             result.output);
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
