@@ -1,8 +1,6 @@
 // `synergai engine ...`: the local inference engine (docs/local.md).
 //   run      one SingleStream measurement of an ONNX model; prints JSON
-//   profile  every engine x node x thread count of a local testbed, measured
-//            with the engine in child processes pinned to each node's CPUs;
-//            writes a configuration dictionary
+// (A local testbed is profiled with `synergai profile run --executor local`.)
 #include "apps/cli.hpp"
 #include "engine/engine.hpp"
 
@@ -20,8 +18,6 @@ int engine_run(const engine::RunOptions& o) {
 
 }  // namespace
 
-void add_engine_profile_command(CLI::App& engine);
-
 void add_engine_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("engine", "The local inference engine: ONNX models on this machine's CPU (OpenCV DNN)");
   cmd->require_subcommand(1);
@@ -37,7 +33,6 @@ void add_engine_command(CLI::App& app) {
   r->add_option("--seed", run.seed, "Seed of the random input")->capture_default_str();
   set_action(r, [] { return engine_run(run); });
 
-  add_engine_profile_command(*cmd);
 }
 
 }  // namespace synergai::app

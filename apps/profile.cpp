@@ -3,14 +3,22 @@
 //   parse FILE...                  what MLPerf LoadGen logs contain, as JSON
 //   plan --testbed T ...           the runs of a profiling campaign
 //   run --testbed T --out DIR ...  execute (or --resume) a campaign -> DIR/dictionary.json
+//                                  (executor simulated, or local: the engine on this machine)
 //   report --dictionary D          the thesis-style characterization of a dictionary
+//                                  (--figures DIR: drawn per node)
 #include "apps/cli.hpp"
 #include "config/testbed.hpp"
+#include "experiments/characterization_figures.hpp"
+#include "experiments/plot.hpp"
 #include "profiling/campaign.hpp"
+#include "profiling/characterization.hpp"
 #include "profiling/performance_model.hpp"
 #include "profiling/loadgen_log.hpp"
+#include "profiling/local_engine.hpp"
 #include "profiling/nvpmodel.hpp"
 #include "support/errors.hpp"
+#include "support/files.hpp"
+#include "support/log.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,7 +26,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
-#include <set>
+#include <memory>
 #include <unistd.h>
 
 namespace synergai::app {
@@ -131,16 +139,37 @@ struct RunArgs {
   double noise = 0.0025;
   double failure_rate = 0;
   int delay_ms = 0;
+  // local
+  std::string models;
+  int queries = 20;
+  int warmup = 2;
+  double run_timeout_s = 600;
 };
+
+// The executor that performs the plan's runs, checked before the first run.
+std::unique_ptr<profiling::Executor> make_executor(const RunArgs& a, const config::Testbed& tb,
+                                                   const std::optional<profiling::PerformanceModel>& model,
+                                                   const std::vector<profiling::PlannedRun>& plan) {
+  if (a.executor == "simulated") {
+    if (!model) throw InputError(fmt::format("{}: the simulated executor needs the testbed's performance_model", a.plan.testbed));
+    return std::make_unique<profiling::SimulatedExecutor>(tb, *model,
+                                                          profiling::SimulatedOptions{a.seed, a.noise, a.failure_rate, a.delay_ms});
+  }
+  if (a.executor == "local") {
+    profiling::LocalOptions o;
+    o.engine = {self_executable(), a.models.empty() ? default_models_dir() : std::filesystem::path{a.models}, a.warmup};
+    o.queries = a.queries;
+    o.timeout = Seconds{a.run_timeout_s};
+    return std::make_unique<profiling::LocalExecutor>(tb, plan, std::move(o));
+  }
+  throw InputError(fmt::format("--executor {}: not available yet (docs/profiling.md); use simulated or local", a.executor));
+}
 
 int run_command(const RunArgs& a) {
   auto tb = config::load_testbed(a.plan.testbed);
-  if (a.executor != "simulated")
-    throw InputError(fmt::format("--executor {}: not available yet (docs/profiling.md); use simulated", a.executor));
   auto model = model_of(tb);
-  if (!model) throw InputError(fmt::format("{}: the simulated executor needs the testbed's performance_model", a.plan.testbed));
-  auto plan = profiling::make_plan(tb, &*model, plan_options(a.plan));
-  profiling::SimulatedExecutor executor{tb, *model, {a.seed, a.noise, a.failure_rate, a.delay_ms}};
+  auto plan = profiling::make_plan(tb, model ? &*model : nullptr, plan_options(a.plan));
+  auto executor = make_executor(a, tb, model, plan);
   profiling::CampaignOptions o;
   o.out = a.out;
   o.resume = a.resume;
@@ -152,7 +181,7 @@ int run_command(const RunArgs& a) {
     else std::fprintf(stderr, "%s\n", line.c_str());
     std::fflush(stderr);
   };
-  auto r = profiling::run_campaign(tb, plan, executor, o);
+  auto r = profiling::run_campaign(tb, plan, *executor, o);
   fmt::print("{}: {} runs planned, {} already done, {} attempts now, {} completed, {} failed\n", a.out, r.planned,
              r.skipped, r.executed, r.completed, r.failed.size());
   fmt::print("{}/dictionary.json: {} points, {} optima\n", a.out, r.dictionary.points().size(),
@@ -161,58 +190,22 @@ int run_command(const RunArgs& a) {
   return r.failed.empty() ? 0 : 1;
 }
 
-int report_command(const std::string& dictionary, const std::string& testbed_file) {
+int report_command(const std::string& dictionary, const std::string& testbed_file, const std::string& figures) {
   std::optional<config::Testbed> tb;
   if (!testbed_file.empty()) tb = config::load_testbed(testbed_file);
-  auto d = config::load_dictionary(dictionary, tb ? &*tb : nullptr);
-  std::set<std::string> engines, nodes;
-  for (const auto& p : d.points()) {
-    engines.insert(p.engine);
-    nodes.insert(p.node);
+  auto c = profiling::characterize(config::load_dictionary(dictionary, tb ? &*tb : nullptr));
+  fmt::print("{}", profiling::render(c, dictionary));
+  if (figures.empty()) return 0;
+  std::filesystem::path dir{figures};
+  for (const auto& [name, content] : experiments::characterization_files(c)) write_file_atomically(dir / name, content);
+  auto plot = experiments::render_figures(dir);
+  if (plot.status != experiments::PlotResult::Status::drawn) {
+    log::warn("profile", "{}", plot.message);
+    return plot.status == experiments::PlotResult::Status::missing ? 0 : 1;
   }
-  fmt::print("Characterization of {} (testbed {}): {} points\n", dictionary, d.testbed, d.points().size());
-  for (const auto& node : nodes) {
-    // Thread nodes: points without a mode; mode nodes: points with one.
-    std::map<int, std::vector<double>> speedups;                    // threads -> per-engine QPS(t)/QPS(1)
-    std::map<int, std::vector<double>> relative;                    // mode -> per-engine QPS(m)/QPS(best mode)
-    std::vector<std::pair<double, std::string>> best;               // (c* QPS, engine)
-    for (const auto& e : engines) {
-      auto points = d.points_for(e, node);
-      if (points.empty()) continue;
-      if (const auto* o = d.optimum(e, node)) best.emplace_back(o->qps, e);
-      const ProfilePoint* one = nullptr;
-      double top = 0;
-      for (const auto* p : points) {
-        if (!p->config.mode && p->config.threads == 1) one = p;
-        top = std::max(top, p->qps);
-      }
-      for (const auto* p : points) {
-        if (!p->config.mode && one && one->qps > 0) speedups[p->config.threads].push_back(p->qps / one->qps);
-        if (p->config.mode && top > 0) relative[*p->config.mode].push_back(p->qps / top);
-      }
-    }
-    auto mean = [](const std::vector<double>& v) {
-      double s = 0;
-      for (double x : v) s += x;
-      return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-    };
-    fmt::print("\nnode {}\n", node);
-    if (!speedups.empty()) {
-      fmt::print("  QPS speed-up over 1 thread (mean over engines):");
-      for (const auto& [t, v] : speedups) fmt::print("  {}t {:.2f}x", t, mean(v));
-      fmt::print("\n");
-    }
-    if (!relative.empty()) {
-      fmt::print("  QPS per power mode relative to each engine's best mode (mean over engines):\n");
-      for (const auto& [m, v] : relative) fmt::print("    mode {:>3}: {:5.1f}%\n", m, 100 * mean(v));
-    }
-    std::sort(best.rbegin(), best.rend());
-    fmt::print("  engines by c* QPS:\n");
-    for (const auto& [q, e] : best) {
-      const auto* o = d.optimum(e, node);
-      fmt::print("    {:<26} {:8.2f} QPS at {}\n", e, q, describe(o->config));
-    }
-  }
+  fmt::print("\nfigures in {}:", dir.string());
+  for (const auto& f : experiments::characterization_figures(c)) fmt::print(" {}", f);
+  fmt::print("\n");
   return 0;
 }
 
@@ -254,7 +247,8 @@ void add_profile_command(CLI::App& app) {
   static RunArgs run_args;
   auto* ru = cmd->add_subcommand("run", "Execute a profiling campaign and write its dictionary");
   plan_flags(ru, run_args.plan);
-  ru->add_option("--executor", run_args.executor, "simulated (kube: not yet)")->capture_default_str();
+  ru->add_option("--executor", run_args.executor, "simulated (the testbed's model) | local (the engine on this machine)")
+      ->capture_default_str();
   ru->add_option("--out", run_args.out, "Campaign folder (journal, logs, dictionary.json)")->required();
   ru->add_flag("--resume", run_args.resume, "Continue the campaign in --out");
   ru->add_option("--retries", run_args.retries, "Extra attempts after a failed run")->capture_default_str()->check(CLI::Range(0, 100));
@@ -265,13 +259,19 @@ void add_profile_command(CLI::App& app) {
   ru->add_option("--inject-failures", run_args.failure_rate, "simulated: probability that an attempt fails")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   ru->add_option("--delay-ms", run_args.delay_ms, "simulated: wall-clock milliseconds per run")->capture_default_str()->check(CLI::Range(0, 600000));
+  ru->add_option("--models", run_args.models, "local: folder of relative model files (default: SYNERGAI_MODELS, else the build tree's models/)");
+  ru->add_option("--queries", run_args.queries, "local: measured queries per run")->capture_default_str()->check(CLI::Range(1, 1000000));
+  ru->add_option("--warmup", run_args.warmup, "local: untimed warm-up queries per run")->capture_default_str()->check(CLI::Range(0, 1000000));
+  ru->add_option("--run-timeout", run_args.run_timeout_s, "local: seconds one run may take before it is killed")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   set_action(ru, [] { return run_command(run_args); });
 
-  static std::string report_dictionary, report_testbed;
+  static std::string report_dictionary, report_testbed, report_figures;
   auto* re = cmd->add_subcommand("report", "Thread speed-ups, power-mode QPS and best engines of a dictionary");
   re->add_option("--dictionary", report_dictionary, "Dictionary JSON")->required()->check(CLI::ExistingFile);
   re->add_option("--testbed", report_testbed, "Testbed YAML to check it against")->check(CLI::ExistingFile);
-  set_action(re, [] { return report_command(report_dictionary, report_testbed); });
+  re->add_option("--figures", report_figures, "Draw one figure per node (PNG and SVG, gnuplot) into this folder");
+  set_action(re, [] { return report_command(report_dictionary, report_testbed, report_figures); });
 }
 
 }  // namespace synergai::app

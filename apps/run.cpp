@@ -67,11 +67,11 @@ int run_command(RunArgs& a) {
   if (a.executor == "local") {
     // Real time, real inference: each job a `synergai engine run` child pinned to its node's CPUs.
     LocalExecutorConfig ex;
-    ex.program = self_executable();
-    ex.models = a.models.empty() ? default_models_dir() : std::filesystem::path{a.models};
+    ex.engine.program = self_executable();
+    ex.engine.models = a.models.empty() ? default_models_dir() : std::filesystem::path{a.models};
     ex.timeout_floor = Seconds{a.job_timeout_s};
     for (const auto& job : jobs)
-      if (const auto* e = testbed.find_engine(job.engine)) model_path(*e, ex.models);  // InputError if none
+      if (const auto* e = testbed.find_engine(job.engine)) model_path(*e, ex.engine.models);  // InputError if none
     result = run_realtime(testbed, dictionary, std::move(jobs), a.options, Seconds{a.time_limit_s},
                           [ex](caf::actor_system& sys, std::shared_ptr<const Performance> performance,
                                const Timeline& timeline) {

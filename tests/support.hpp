@@ -4,13 +4,32 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace synergai::test {
 
 inline std::filesystem::path source_path(const std::string& relative) {
   return std::filesystem::path{SYNERGAI_SOURCE_DIR} / relative;
+}
+
+// An empty folder of the system's temporary folder, unique to this test
+// process and `name`; whatever was there before is removed.
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("synergai-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 struct ProgramResult {

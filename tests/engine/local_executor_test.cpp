@@ -26,14 +26,12 @@ namespace {
 std::filesystem::path model(const std::string& name) { return std::filesystem::path{SYNERGAI_MODEL_DIR} / name; }
 
 ChildSpec engine_child(const std::string& name, std::vector<int> cpus, int queries = 3) {
-  LocalExecutorConfig c;
-  c.program = SYNERGAI_PROGRAM;
+  EngineCommand c{SYNERGAI_PROGRAM, {}, 1};
   return {engine_argv(c, model(name), 1, queries), std::move(cpus)};
 }
 
 ChildSpec fake_child(const std::string& model_name) {
-  LocalExecutorConfig c;
-  c.program = SYNERGAI_FAKE_ENGINE;
+  EngineCommand c{SYNERGAI_FAKE_ENGINE, {}, 1};
   return {engine_argv(c, model_name, 1, 1), {}};
 }
 
@@ -80,7 +78,7 @@ const JobRecord& find(const RunResult& r, const std::string& id) {
 ExecutorFactory local(const std::filesystem::path& program, Seconds timeout_floor) {
   return [=](caf::actor_system& sys, std::shared_ptr<const Performance> performance, const Timeline& timeline) {
     LocalExecutorConfig c;
-    c.program = program;
+    c.engine.program = program;
     c.timeout_floor = timeout_floor;
     c.timeline = timeline;
     return executor_actor{sys.spawn(local_executor, c, std::move(performance))};
@@ -167,7 +165,7 @@ BOOST_AUTO_TEST_CASE(cancel_kills_the_child_and_mode_requests_fail) {
   caf::actor_system sys{cfg};
   auto performance = std::make_shared<const Performance>(s.testbed, s.dictionary);
   LocalExecutorConfig c;
-  c.program = SYNERGAI_FAKE_ENGINE;
+  c.engine.program = SYNERGAI_FAKE_ENGINE;
   c.timeline = Timeline{sys.clock().now(), TimePoint{}};
   auto executor = sys.spawn(local_executor, c, performance);
   auto listener = sys.spawn([seen](execution_listener::pointer) -> execution_listener::behavior_type {

@@ -1,5 +1,6 @@
 // The experiment's plan, aggregates, ratios, tables and progress lines, on
-// hand-made per-run metrics.
+// hand-made per-run metrics; the data and scripts of a characterization's figures.
+#include "experiments/characterization_figures.hpp"
 #include "experiments/experiment_runner.hpp"
 #include "experiments/report.hpp"
 
@@ -167,3 +168,28 @@ BOOST_AUTO_TEST_CASE(progress_on_a_terminal_rewrites_one_line) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- a dictionary's characterization figures --------------------------------
+
+BOOST_AUTO_TEST_CASE(characterization_figures_have_a_data_file_per_panel_and_a_call_per_figure) {
+  profiling::Characterization c;
+  profiling::NodeCharacterization cpu{"cpu", {}, {}, {}};
+  cpu.scaling.push_back({1, 1, 1, 1, {{"a", 1.0}, {"b", 1.0}}, 1.0});
+  cpu.scaling.push_back({3, 2.5, 2, 3, {{"a", 3.0}, {"b", 2.0}}, std::nullopt});
+  profiling::NodeCharacterization jetson{"jetson", {}, {}, {}};
+  jetson.modes.push_back({7, 0.5, {{"a", 0.5}}});
+  profiling::NodeCharacterization empty{"empty", {}, {}, {}};
+  c.nodes = {cpu, jetson, empty};
+
+  auto files = characterization_files(c);
+  BOOST_TEST(files.count("characterization.gp") == 1u);
+  BOOST_TEST(files.at("cpu.threads.dat").find("3 2.500000 NaN\n") != std::string::npos, files.at("cpu.threads.dat"));
+  BOOST_TEST(files.at("cpu.threads.dat").find("# b: threads speedup\n1 1.000000\n3 2.000000\n") != std::string::npos);
+  BOOST_TEST(files.at("jetson.modes.dat").find("0 7 0.500000\n") != std::string::npos);
+  BOOST_TEST(files.count("empty.threads.dat") + files.count("empty.modes.dat") == 0u);
+  const auto& driver = files.at("figures.gp");
+  BOOST_TEST(driver.find("call 'characterization.gp' 'cpu' 'png' 'a b' '1' '0'") != std::string::npos, driver);
+  BOOST_TEST(driver.find("call 'characterization.gp' 'jetson' 'svg' '' '0' '1'") != std::string::npos, driver);
+  BOOST_TEST(characterization_figures(c) == (std::vector<std::string>{"cpu.png", "cpu.svg", "jetson.png", "jetson.svg"}),
+             boost::test_tools::per_element());
+}
