@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run testbed-report bench-experiment test asan clean
+.PHONY: all deps build run testbed-report bench-experiment bench-engine test asan clean
 
 all: build
 
@@ -24,6 +24,15 @@ run: build
 # The calibrated testbed model against the published figures.
 testbed-report: build
 	$(BUILD)/apps/synergai testbed report --testbed config/testbeds/thesis.yaml
+
+# Thread scaling of the local engine on this machine (docs/local.md,
+# docs/results.md): a local profiling campaign of the whole machine, then its report.
+bench-engine: build
+	rm -rf $(BUILD)/bench-engine
+	$(BUILD)/apps/synergai profile run --testbed config/testbeds/local-machine.yaml --executor local \
+	    --repeats 3 --queries 30 --out $(BUILD)/bench-engine
+	$(BUILD)/apps/synergai profile report --dictionary $(BUILD)/bench-engine/dictionary.json \
+	    --figures $(BUILD)/bench-engine/figures
 
 # Runs per second and the cost of one run of the paper experiment (docs/results.md).
 bench-experiment: build
