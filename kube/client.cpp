@@ -119,6 +119,15 @@ ClientStats Client::stats() const {
 
 nlohmann::json Client::request(const std::string& method, const std::string& target, const std::string& body,
                                const std::string& content_type) {
+  auto text = request_text(method, target, body, content_type);
+  if (text.empty()) return nlohmann::json::object();
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw ApiError{200, "InvalidResponse", fmt::format("{} {}: the body is not JSON", method, target)};
+  return j;
+}
+
+std::string Client::request_text(const std::string& method, const std::string& target, const std::string& body,
+                                 const std::string& content_type) {
   http::Request req{method, target, body, content_type, auth_headers()};
   const int max_attempts = std::max(options_.backoff.max_attempts, 1);
   for (int attempt = 1;; ++attempt) {
@@ -138,13 +147,7 @@ nlohmann::json Client::request(const std::string& method, const std::string& tar
       auto resp = conn->send(req);
       give_back(std::move(conn));
       count_status(resp.status);
-      if (resp.status >= 200 && resp.status <= 299) {
-        if (resp.body.empty()) return nlohmann::json::object();
-        auto j = nlohmann::json::parse(resp.body, nullptr, false);
-        if (j.is_discarded())
-          throw ApiError{resp.status, "InvalidResponse", fmt::format("{} {}: the body is not JSON", method, target)};
-        return j;
-      }
+      if (resp.status >= 200 && resp.status <= 299) return std::move(resp.body);
       failure = ApiError::from_response(resp.status, resp.body, parse_retry_after(resp.header("retry-after")));
     } catch (const http::TransportError& e) {
       std::lock_guard lock{mutex_};
@@ -247,6 +250,20 @@ ObjectList Client::list_nodes(const std::string& selector) {
   std::string target = "/api/v1/nodes";
   if (!selector.empty()) target += "?labelSelector=" + url_encode(selector);
   return object_list(request("GET", target));
+}
+
+ObjectList Client::list_pods(const std::string& selector, const std::string& ns) {
+  std::string target =
+      fmt::format("/api/v1/namespaces/{}/pods", url_encode(ns.empty() ? credentials_.namespace_name : ns));
+  if (!selector.empty()) target += "?labelSelector=" + url_encode(selector);
+  return object_list(request("GET", target));
+}
+
+std::string Client::pod_log(const std::string& pod, const std::string& container, const std::string& ns) {
+  std::string target = fmt::format("/api/v1/namespaces/{}/pods/{}/log",
+                                   url_encode(ns.empty() ? credentials_.namespace_name : ns), url_encode(pod));
+  if (!container.empty()) target += "?container=" + url_encode(container);
+  return request_text("GET", target);
 }
 
 nlohmann::json Client::get_node(const std::string& name) { return request("GET", "/api/v1/nodes/" + url_encode(name)); }

@@ -1,7 +1,8 @@
-// The Kubernetes API client: typed operations on batch/v1 Jobs and v1 Nodes
-// over HTTPS, with bearer-token or client-certificate authentication, a
-// client-side rate limiter, and retries (exponential backoff with jitter,
-// honouring Retry-After) on 429, 5xx and connection failures. Failures are
+// The Kubernetes API client: typed operations on batch/v1 Jobs, v1 Nodes and
+// Pods (list, log) over HTTPS, with bearer-token or client-certificate
+// authentication, a client-side rate limiter, and retries (exponential
+// backoff with jitter, honouring Retry-After) on 429, 5xx and connection
+// failures. Failures are
 // ApiErrors parsed from the server's Status objects. Thread-safe: requests
 // from several threads share a small pool of kept-alive connections.
 #pragma once
@@ -97,9 +98,17 @@ class Client {
   // A JSON merge patch (application/merge-patch+json).
   nlohmann::json patch_node(const std::string& name, const nlohmann::json& merge_patch);
 
+  // Pods (namespace: the credentials' when empty).
+  ObjectList list_pods(const std::string& label_selector, const std::string& ns = "");
+  // The container's log as text (`container` empty: the pod's only container).
+  std::string pod_log(const std::string& pod, const std::string& container = "", const std::string& ns = "");
+
   // Any request: retried and rate-limited; returns the parsed body.
   nlohmann::json request(const std::string& method, const std::string& target, const std::string& body = "",
                          const std::string& content_type = "");
+  // The same, returning the body as it came (text/plain answers such as logs).
+  std::string request_text(const std::string& method, const std::string& target, const std::string& body = "",
+                           const std::string& content_type = "");
 
   ClientStats stats() const;
 

@@ -47,6 +47,8 @@ std::string to_string(Endpoint e) {
     case Endpoint::list_nodes: return "list_nodes";
     case Endpoint::get_node: return "get_node";
     case Endpoint::patch_node: return "patch_node";
+    case Endpoint::list_pods: return "list_pods";
+    case Endpoint::pod_log: return "pod_log";
     case Endpoint::other: return "other";
   }
   return "other";
@@ -312,10 +314,22 @@ struct Event {
 struct Timer {
   steady::time_point at;
   std::uint64_t seq = 0;
-  std::string uid;
-  enum class Action { start, finish, expire } action = Action::start;
+  std::string uid;  // the Job's; for apply_mode, the node's name
+  enum class Action { start, finish, expire, apply_mode } action = Action::start;
   JobPlan plan;
+  std::string mode;  // apply_mode: the requested mode
   bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+};
+
+constexpr const char* requested_mode_annotation = "synergai.io/power-mode";
+constexpr const char* applied_mode_annotation = "synergai.io/power-mode-applied";
+constexpr const char* mode_error_annotation = "synergai.io/power-mode-error";
+
+// A Job's pod: the object as served, and what its log says.
+struct Pod {
+  json object;
+  json job;  // the Job as created
+  JobPlan plan;
 };
 
 }  // namespace
@@ -339,6 +353,8 @@ struct FakeApiServer::State {
   std::uint64_t drop_generation = 0;
   std::map<std::pair<std::string, std::string>, json> jobs;  // (ns, name)
   std::map<std::string, json> nodes;
+  std::map<std::pair<std::string, std::string>, Pod> pods;  // (ns, name)
+  NodeAgent agent;
   std::deque<Event> events;
   std::map<Endpoint, Faults> faults;
   JobRule rule = annotation_rule;
@@ -462,6 +478,17 @@ struct FakeApiServer::State {
         else if (method == "DELETE") ep = Endpoint::delete_job;
         else bad_method = true, ep = Endpoint::get_job;
       }
+    } else if (parts.size() >= 6 && parts.size() <= 8 && parts[1] == "api" && parts[2] == "v1" &&
+               parts[3] == "namespaces" && parts[5] == "pods") {
+      ns = parts[4];
+      if (parts.size() == 6) {
+        ep = Endpoint::list_pods;
+        bad_method = method != "GET";
+      } else if (parts.size() == 8 && parts[7] == "log") {
+        name = parts[6];
+        ep = Endpoint::pod_log;
+        bad_method = method != "GET";
+      }
     } else if (parts.size() >= 4 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "nodes" && parts.size() <= 5) {
       if (parts.size() == 4) {
         ep = Endpoint::list_nodes;
@@ -536,9 +563,7 @@ struct FakeApiServer::State {
         auto it = jobs.find({ns, name});
         if (it == jobs.end()) {
           lock.unlock();
-          record(ep, req, 404, false, user);
-          return write_status(s, req, 404, "NotFound", fmt::format("jobs.batch \"{}\" not found", name),
-                              {{"name", name}, {"group", "batch"}, {"kind", "jobs"}});
+          return job_not_found(s, req, ep, name, user);
         }
         json obj = it->second;
         lock.unlock();
@@ -580,13 +605,12 @@ struct FakeApiServer::State {
         auto it = jobs.find({ns, name});
         if (it == jobs.end()) {
           lock.unlock();
-          record(ep, req, 404, false, user);
-          return write_status(s, req, 404, "NotFound", fmt::format("jobs.batch \"{}\" not found", name),
-                              {{"name", name}, {"group", "batch"}, {"kind", "jobs"}});
+          return job_not_found(s, req, ep, name, user);
         }
         json obj = it->second;
         const std::string uid = obj["metadata"]["uid"];
         jobs.erase(it);
+        delete_pods_of(uid);  // propagationPolicy Background: the pods go with it
         obj["metadata"]["deletionTimestamp"] = now_rfc3339();
         bump(obj);
         push_event("DELETED", ns, obj);
@@ -614,9 +638,177 @@ struct FakeApiServer::State {
         return write_json(s, req, 200, obj);
       }
       case Endpoint::patch_node: return patch_node(s, req, name, user);
+      case Endpoint::list_pods: return list_pods(s, req, ns, query, user);
+      case Endpoint::pod_log: return pod_log(s, req, ns, name, user);
       case Endpoint::other: break;
     }
     return false;
+  }
+
+  bool job_not_found(Stream& s, const Req& req, Endpoint ep, const std::string& name, const std::string& user) {
+    record(ep, req, 404, false, user);
+    return write_status(s, req, 404, "NotFound", fmt::format("jobs.batch \"{}\" not found", name),
+                        {{"name", name}, {"group", "batch"}, {"kind", "jobs"}});
+  }
+
+  static bool write_text(Stream& s, const Req& req, const std::string& text) {
+    bhttp::response<bhttp::string_body> res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::server, "synergai-fake-apiserver");
+    res.set(bhttp::field::content_type, "text/plain");
+    res.keep_alive(req.keep_alive());
+    res.body() = text;
+    res.prepare_payload();
+    beast::error_code ec;
+    bhttp::write(s, res, ec);
+    return !ec && req.keep_alive();
+  }
+
+  // --- pods -------------------------------------------------------------------
+
+  // Under the lock: the pod the Job controller makes for a new Job (Pending).
+  void create_pod(const std::string& ns, const json& job, const JobPlan& plan) {
+    static const char* alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    const std::string job_name = job["metadata"]["name"];
+    std::string name;
+    do {
+      name = job_name + "-";
+      for (int i = 0; i < 5; ++i) name += alphabet[rng() % 27];
+    } while (pods.count({ns, name}));
+    const auto& tmpl = job["spec"]["template"];
+    json labels = tmpl.contains("metadata") && tmpl["metadata"].contains("labels") ? tmpl["metadata"]["labels"]
+                                                                                  : json::object();
+    json annotations = tmpl.contains("metadata") && tmpl["metadata"].contains("annotations")
+                           ? tmpl["metadata"]["annotations"]
+                           : json::object();
+    json spec = tmpl["spec"];
+    if (spec.contains("nodeSelector") && spec["nodeSelector"].contains("kubernetes.io/hostname"))
+      spec["nodeName"] = spec["nodeSelector"]["kubernetes.io/hostname"];
+    json statuses = json::array();
+    for (const auto& c : spec["containers"])
+      statuses.push_back({{"name", c.value("name", std::string{})},
+                          {"image", c.value("image", std::string{})},
+                          {"ready", false},
+                          {"restartCount", 0},
+                          {"started", false},
+                          {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}});
+    json pod{{"kind", "Pod"},
+             {"apiVersion", "v1"},
+             {"metadata",
+              {{"name", name},
+               {"namespace", ns},
+               {"uid", fmt::format("00000000-0000-4000-a000-{:012x}", ++uid_counter)},
+               {"labels", labels},
+               {"annotations", annotations},
+               {"creationTimestamp", now_rfc3339()},
+               {"ownerReferences", json::array({{{"apiVersion", "batch/v1"},
+                                                 {"kind", "Job"},
+                                                 {"name", job_name},
+                                                 {"uid", job["metadata"]["uid"]},
+                                                 {"controller", true},
+                                                 {"blockOwnerDeletion", true}}})}}},
+             {"spec", spec},
+             {"status", {{"phase", "Pending"}, {"containerStatuses", statuses}}}};
+    bump(pod);
+    pods[{ns, name}] = Pod{std::move(pod), job, plan};
+  }
+
+  // Under the lock: the pod of the Job `uid`, or nullptr.
+  Pod* pod_of(const std::string& uid) {
+    for (auto& [key, p] : pods)
+      if (p.object["metadata"]["labels"].value("controller-uid", std::string{}) == uid) return &p;
+    return nullptr;
+  }
+
+  void delete_pods_of(const std::string& uid) {
+    std::erase_if(pods, [&](const auto& kv) {
+      return kv.second.object["metadata"]["labels"].value("controller-uid", std::string{}) == uid;
+    });
+  }
+
+  // Under the lock: moves the Job's pod to Running, Succeeded or Failed.
+  void move_pod(const std::string& uid, const std::string& phase, const std::string& now) {
+    Pod* p = pod_of(uid);
+    if (!p) return;
+    auto& status = p->object["status"];
+    status["phase"] = phase;
+    if (phase == "Running") status["startTime"] = now;
+    for (auto& c : status["containerStatuses"]) {
+      if (phase == "Running") {
+        c["state"] = {{"running", {{"startedAt", now}}}};
+        c["ready"] = true;
+        c["started"] = true;
+      } else {
+        std::string started = c["state"].contains("running") ? c["state"]["running"]["startedAt"].get<std::string>() : now;
+        bool ok = phase == "Succeeded";
+        c["state"] = {{"terminated",
+                       {{"exitCode", ok ? 0 : 1},
+                        {"reason", ok ? "Completed" : "Error"},
+                        {"startedAt", started},
+                        {"finishedAt", now}}}};
+        c["ready"] = false;
+        c["started"] = false;
+      }
+    }
+    bump(p->object);
+  }
+
+  bool list_pods(Stream& s, const Req& req, const std::string& ns, std::map<std::string, std::string>& query,
+                 const std::string& user) {
+    const Endpoint ep = Endpoint::list_pods;
+    auto sel = parse_selector(query["labelSelector"]);
+    if (!sel) {
+      record(ep, req, 400, false, user);
+      return write_status(s, req, 400, "BadRequest", fmt::format("unable to parse requirement: {}", query["labelSelector"]));
+    }
+    json items = json::array();
+    std::uint64_t at;
+    {
+      std::lock_guard lock{mutex};
+      at = rv;
+      for (const auto& [key, p] : pods)
+        if (key.first == ns && matches(*sel, p.object)) items.push_back(strip_kind(p.object));
+    }
+    record(ep, req, 200, false, user);
+    return write_json(s, req, 200,
+                      {{"kind", "PodList"},
+                       {"apiVersion", "v1"},
+                       {"metadata", {{"resourceVersion", std::to_string(at)}}},
+                       {"items", items}});
+  }
+
+  // The rule's text once the container has started; 400 while it waits, as
+  // the kubelet answers.
+  bool pod_log(Stream& s, const Req& req, const std::string& ns, const std::string& name, const std::string& user) {
+    const Endpoint ep = Endpoint::pod_log;
+    std::unique_lock lock{mutex};
+    auto it = pods.find({ns, name});
+    if (it == pods.end()) {
+      lock.unlock();
+      record(ep, req, 404, false, user);
+      return write_status(s, req, 404, "NotFound", fmt::format("pods \"{}\" not found", name),
+                          {{"name", name}, {"kind", "pods"}});
+    }
+    Pod pod = it->second;
+    lock.unlock();
+    const auto& c = pod.object["status"]["containerStatuses"][0];
+    if (c["state"].contains("waiting")) {
+      record(ep, req, 400, false, user);
+      return write_status(s, req, 400, "BadRequest",
+                          fmt::format("container \"{}\" in pod \"{}\" is waiting to start: {}",
+                                      c["name"].get<std::string>(), name,
+                                      c["state"]["waiting"]["reason"].get<std::string>()));
+    }
+    std::string text = pod.plan.log;
+    if (pod.plan.log_of) {
+      try {
+        text = pod.plan.log_of(pod.job, pod.object);
+      } catch (const std::exception& e) {
+        log::warn("fake-apiserver", "log rule failed for pod {}: {}", name, e.what());
+        throw;
+      }
+    }
+    record(ep, req, 200, false, user);
+    return write_text(s, req, text);
   }
 
   static json strip_kind(json obj) {
@@ -733,7 +925,8 @@ struct FakeApiServer::State {
       log::warn("fake-apiserver", "job rule failed for {}: {}", name, e.what());
     }
     lock.lock();
-    if (plan.starts) timers.push(Timer{steady::now() + plan.start_after, ++timer_seq, uid, Timer::Action::start, plan});
+    if (jobs.count({ns, name})) create_pod(ns, job, plan);
+    if (plan.starts) timers.push(Timer{steady::now() + plan.start_after, ++timer_seq, uid, Timer::Action::start, plan, {}});
     cv.notify_all();
     lock.unlock();
     record(ep, req, 201, false, user);
@@ -791,6 +984,16 @@ struct FakeApiServer::State {
     it->second.merge_patch(patch);
     bump(it->second);
     json obj = it->second;
+    const json& annotations = obj["metadata"]["annotations"];
+    if (agent.enabled && patch.contains("/metadata/annotations"_json_pointer) &&
+        patch["metadata"]["annotations"].is_object() &&
+        patch["metadata"]["annotations"].contains(requested_mode_annotation) &&
+        annotations.contains(requested_mode_annotation) && annotations[requested_mode_annotation].is_string()) {
+      Timer t{steady::now() + agent.delay, ++timer_seq, name, Timer::Action::apply_mode, {}, {}};
+      t.mode = annotations[requested_mode_annotation].get<std::string>();
+      timers.push(std::move(t));
+      cv.notify_all();
+    }
     lock.unlock();
     record(ep, req, 200, false, user);
     return write_json(s, req, 200, obj);
@@ -953,6 +1156,10 @@ struct FakeApiServer::State {
       }
       Timer t = timers.top();
       timers.pop();
+      if (t.action == Timer::Action::apply_mode) {
+        apply_mode(t.uid, t.mode);
+        continue;
+      }
       auto it = std::find_if(jobs.begin(), jobs.end(),
                              [&](const auto& kv) { return kv.second["metadata"]["uid"] == t.uid; });
       if (it == jobs.end()) continue;  // deleted meanwhile
@@ -967,7 +1174,8 @@ struct FakeApiServer::State {
         status["uncountedTerminatedPods"] = json::object();
         bump(job);
         push_event("MODIFIED", ns, job);
-        timers.push(Timer{steady::now() + t.plan.run_for, ++timer_seq, t.uid, Timer::Action::finish, t.plan});
+        move_pod(t.uid, "Running", now);
+        timers.push(Timer{steady::now() + t.plan.run_for, ++timer_seq, t.uid, Timer::Action::finish, t.plan, {}});
       } else if (t.action == Timer::Action::finish) {
         status.erase("active");
         status["ready"] = 0;
@@ -989,17 +1197,34 @@ struct FakeApiServer::State {
         }
         bump(job);
         push_event("MODIFIED", ns, job);
+        move_pod(t.uid, t.plan.succeeds ? "Succeeded" : "Failed", now);
         if (job["spec"].contains("ttlSecondsAfterFinished"))
           timers.push(Timer{steady::now() + std::chrono::seconds{job["spec"]["ttlSecondsAfterFinished"].get<long long>()},
-                            ++timer_seq, t.uid, Timer::Action::expire, t.plan});
+                            ++timer_seq, t.uid, Timer::Action::expire, t.plan, {}});
       } else {
         json obj = job;
         jobs.erase(it);
+        delete_pods_of(t.uid);
         ++rv;
         obj["metadata"]["resourceVersion"] = std::to_string(rv);
         push_event("DELETED", ns, obj);
       }
     }
+  }
+
+  // Under the lock: the node agent's answer to a request for `mode` on `node`.
+  void apply_mode(const std::string& node, const std::string& mode) {
+    auto it = nodes.find(node);
+    if (it == nodes.end()) return;
+    auto& annotations = it->second["metadata"]["annotations"];
+    if (annotations.value(requested_mode_annotation, std::string{}) != mode) return;  // superseded
+    if (std::find(agent.refused.begin(), agent.refused.end(), mode) != agent.refused.end()) {
+      annotations[mode_error_annotation] = fmt::format("{}: {}", mode, agent.refusal);
+    } else {
+      annotations[applied_mode_annotation] = mode;
+      annotations.erase(mode_error_annotation);
+    }
+    bump(it->second);
   }
 
   // --- connections ------------------------------------------------------------
@@ -1069,6 +1294,7 @@ JobPlan annotation_rule(const json& job) {
   };
   if (auto v = annotation("fake.synergai.io~1start-ms"); !v.empty()) p.start_after = std::chrono::milliseconds{std::stoll(v)};
   if (auto v = annotation("fake.synergai.io~1duration-ms"); !v.empty()) p.run_for = std::chrono::milliseconds{std::stoll(v)};
+  p.log = annotation("fake.synergai.io~1log");
   auto outcome = annotation("fake.synergai.io~1outcome");
   if (outcome == "fail") p.succeeds = false;
   if (outcome == "pending") p.starts = false;
@@ -1183,6 +1409,14 @@ std::vector<json> FakeApiServer::jobs(const std::string& ns) const {
   return out;
 }
 
+std::vector<json> FakeApiServer::pods(const std::string& ns) const {
+  std::lock_guard lock{state_->mutex};
+  std::vector<json> out;
+  for (const auto& [key, p] : state_->pods)
+    if (ns.empty() || key.first == ns) out.push_back(p.object);
+  return out;
+}
+
 std::optional<json> FakeApiServer::node(const std::string& name) const {
   std::lock_guard lock{state_->mutex};
   auto it = state_->nodes.find(name);
@@ -1198,6 +1432,11 @@ std::uint64_t FakeApiServer::resource_version() const {
 void FakeApiServer::set_job_rule(JobRule rule) {
   std::lock_guard lock{state_->mutex};
   state_->rule = std::move(rule);
+}
+
+void FakeApiServer::set_node_agent(NodeAgent agent) {
+  std::lock_guard lock{state_->mutex};
+  state_->agent = std::move(agent);
 }
 
 void FakeApiServer::set_faults(Endpoint endpoint, Faults faults) {

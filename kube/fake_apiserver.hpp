@@ -4,16 +4,23 @@
 //   /version
 //   /apis/batch/v1/namespaces/{ns}/jobs[/{name}]  create, get, list, watch, delete
 //   /api/v1/nodes[/{name}]                         list, get, patch (labels, annotations)
+//   /api/v1/namespaces/{ns}/pods                   list (the pods of its Jobs)
+//   /api/v1/namespaces/{ns}/pods/{name}/log        get (text/plain; the rule's log text)
 // with the real API's Status errors (AlreadyExists 409, NotFound 404, Invalid
 // 422 with causes, Unauthorized 401, Expired/Gone 410 ...), monotonically
 // increasing resourceVersions, equality label selectors, chunked watch streams
-// with bookmarks, and a simulated job controller that moves each Job to
-// active and then Complete or Failed as a rule decides. Faults are injected
-// per endpoint: error rates by code (with Retry-After), latency, connection
+// with bookmarks, and a simulated job controller that gives each Job one pod
+// and moves both to active/Running and then Complete/Succeeded or
+// Failed/Failed as a rule decides; the rule also says what the pod's log
+// holds. An optional node agent answers the power-mode annotation
+// (synergai.io/power-mode -> synergai.io/power-mode-applied, or
+// synergai.io/power-mode-error) after a delay. Faults are injected per
+// endpoint: error rates by code (with Retry-After), latency, connection
 // resets, dropped watch connections and 410 on watch resume.
 //
 // One thread accepts, one thread serves each connection (blocking I/O), one
-// thread runs the job controller. Everything is reached through this class.
+// thread runs the job controller and the node agent. Everything is reached
+// through this class.
 #pragma once
 
 #include "kube/tls_cert.hpp"
@@ -31,7 +38,10 @@
 
 namespace synergai::kube::fake {
 
-enum class Endpoint { version, create_job, get_job, list_jobs, watch_jobs, delete_job, list_nodes, get_node, patch_node, other };
+enum class Endpoint {
+  version, create_job, get_job, list_jobs, watch_jobs, delete_job, list_nodes, get_node, patch_node,
+  list_pods, pod_log, other
+};
 std::string to_string(Endpoint e);
 
 struct Faults {
@@ -54,12 +64,29 @@ struct JobPlan {
   std::chrono::milliseconds run_for{30};
   bool succeeds = true;
   std::string failure_message = "Job has reached the specified backoff limit";
+  // What `pods/{name}/log` answers once the container has started: `log_of`
+  // when set (called at each read with the Job as created and the pod as it
+  // is then, so the text can use the container's start time), else `log`.
+  std::string log{};
+  std::function<std::string(const nlohmann::json& job, const nlohmann::json& pod)> log_of{};
 };
 using JobRule = std::function<JobPlan(const nlohmann::json& job)>;
 
 // Reads the Job's annotations: fake.synergai.io/start-ms, fake.synergai.io/duration-ms,
-// fake.synergai.io/outcome (succeed | fail | pending).
+// fake.synergai.io/outcome (succeed | fail | pending), fake.synergai.io/log (the pod's log).
 JobPlan annotation_rule(const nlohmann::json& job);
+
+// Emulates the Jetson node agent of the power-mode contract (docs/kubernetes.md):
+// `delay` after a patch sets a node's synergai.io/power-mode to M, it writes
+// synergai.io/power-mode-applied=M and removes synergai.io/power-mode-error;
+// for a mode in `refused` it writes synergai.io/power-mode-error="M: <reason>"
+// instead. A request superseded before the delay ends is not applied.
+struct NodeAgent {
+  bool enabled = false;
+  std::chrono::milliseconds delay{20};
+  std::vector<std::string> refused;
+  std::string refusal = "nvpmodel refused the mode";
+};
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -106,8 +133,12 @@ class FakeApiServer {
   std::optional<nlohmann::json> node(const std::string& name) const;
   std::uint64_t resource_version() const;
 
+  // The pods of the Jobs in `ns` (all namespaces when empty), as served.
+  std::vector<nlohmann::json> pods(const std::string& ns = "") const;
+
   // Behaviour.
   void set_job_rule(JobRule rule);
+  void set_node_agent(NodeAgent agent);
   void set_faults(Endpoint endpoint, Faults faults);
   void clear_faults();
   void compact();       // forget the event history: resuming from an older resourceVersion gets 410
