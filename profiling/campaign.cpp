@@ -206,6 +206,35 @@ std::vector<PlannedRun> make_plan(const config::Testbed& tb, const PerformanceMo
   return plan;
 }
 
+std::string synthetic_summary(const SyntheticRun& r) {
+  double mean_ns = 1e9 / r.qps;
+  return fmt::format(
+      "================================================\nMLPerf Results Summary\n"
+      "================================================\nSUT name : {}\nScenario : SingleStream\n"
+      "Mode     : PerformanceOnly\n90th percentile latency (ns) : {:.0f}\nResult is : {}\n"
+      "  Min duration satisfied : Yes\n  Min queries satisfied : Yes\n  Early stopping satisfied: Yes\n"
+      "\n================================================\nAdditional Stats\n"
+      "================================================\nQPS w/ loadgen overhead         : {:.6f}\n"
+      "QPS w/o loadgen overhead        : {:.6f}\n\nMean latency (ns)               : {:.0f}\n"
+      "\n================================================\nTest Parameters Used\n"
+      "================================================\nsamples_per_query : 1\nmin_query_count : {}\n"
+      "max_query_count : {}\n\nNo warnings encountered during test.\n\nNo errors encountered during test.\n",
+      r.sut_name, mean_ns * 1.1, r.valid ? "VALID" : "INVALID", r.qps, r.qps * 1.002, mean_ns, r.queries, r.queries);
+}
+
+std::string synthetic_detail(const SyntheticRun& r) {
+  std::string detail;
+  auto mllog = [&](std::string_view key, const nlohmann::json& value, double t) {
+    nlohmann::json j{{"key", key}, {"value", value}, {"time_ms", t}, {"namespace", "mlperf::logging"},
+                     {"event_type", "POINT_IN_TIME"}, {"metadata", {{"is_error", false}, {"is_warning", false}}}};
+    detail += ":::MLLOG " + j.dump() + "\n";
+  };
+  mllog("loadgen_version", r.loadgen_version, r.first_entry_ms);
+  mllog("effective_scenario", "SingleStream", r.first_entry_ms + 0.01);
+  mllog("result_validity", r.valid ? "VALID" : "INVALID", r.first_entry_ms + r.queries / r.qps * 1000.0);
+  return detail;
+}
+
 SimulatedExecutor::SimulatedExecutor(const config::Testbed& testbed, const PerformanceModel& model,
                                      SimulatedOptions options)
     : testbed_{testbed}, model_{model}, options_{options} {}
@@ -220,31 +249,14 @@ RunOutcome SimulatedExecutor::run(const PlannedRun& run, int attempt, const std:
   if (options_.failure_rate > 0 && r.uniform() < options_.failure_rate) failure_kind = static_cast<int>(r.below(3));
   if (failure_kind == 0) return RunOutcome{false, "job failed: container exited with code 137", 0, 0, 0, 0, ""};
 
-  double mean_ns = 1e9 / qps;
-  double inference_s = p.queries / qps;
-  std::string summary = fmt::format(
-      "================================================\nMLPerf Results Summary\n"
-      "================================================\nSUT name : synergai-simulated\nScenario : SingleStream\n"
-      "Mode     : PerformanceOnly\n90th percentile latency (ns) : {:.0f}\nResult is : {}\n"
-      "  Min duration satisfied : Yes\n  Min queries satisfied : Yes\n  Early stopping satisfied: Yes\n"
-      "\n================================================\nAdditional Stats\n"
-      "================================================\nQPS w/ loadgen overhead         : {:.6f}\n"
-      "QPS w/o loadgen overhead        : {:.6f}\n\nMean latency (ns)               : {:.0f}\n"
-      "\n================================================\nTest Parameters Used\n"
-      "================================================\nsamples_per_query : 1\nmin_query_count : {}\n"
-      "max_query_count : {}\n\nNo warnings encountered during test.\n\nNo errors encountered during test.\n",
-      mean_ns * 1.1, failure_kind == 2 ? "INVALID" : "VALID", qps, qps * 1.002, mean_ns, p.queries, p.queries);
+  SyntheticRun logs;
+  logs.qps = qps;
+  logs.queries = p.queries;
+  logs.valid = failure_kind != 2;
+  logs.first_entry_ms = simulated_container_start_ms + pre * 1000.0;
+  std::string summary = synthetic_summary(logs);
   if (failure_kind == 1) summary.resize(summary.size() / 2);  // a log cut short
-  double first_ms = simulated_container_start_ms + pre * 1000.0;
-  std::string detail;
-  auto mllog = [&](std::string_view key, const nlohmann::json& value, double t) {
-    nlohmann::json j{{"key", key}, {"value", value}, {"time_ms", t}, {"namespace", "mlperf::logging"},
-                     {"event_type", "POINT_IN_TIME"}, {"metadata", {{"is_error", false}, {"is_warning", false}}}};
-    detail += ":::MLLOG " + j.dump() + "\n";
-  };
-  mllog("loadgen_version", "synergai-simulated", first_ms);
-  mllog("effective_scenario", "SingleStream", first_ms + 0.01);
-  mllog("result_validity", failure_kind == 2 ? "INVALID" : "VALID", first_ms + inference_s * 1000.0);
+  std::string detail = synthetic_detail(logs);
   write_file_atomically(dir / "mlperf_log_summary.txt", summary);
   write_file_atomically(dir / "mlperf_log_detail.txt", detail);
   write_file_atomically(dir / "container.json",
@@ -451,6 +463,7 @@ CampaignResult run_campaign(const config::Testbed& tb, const std::vector<Planned
       JournalRecord rec{run.id, attempt, outcome, utc_now()};
       journal.append(record_json(rec));
       records.push_back(rec);
+      executor.recorded(run, attempt);
       if (outcome.ok) {
         done.insert(run.id);
         break;

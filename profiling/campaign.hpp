@@ -68,7 +68,23 @@ class Executor {
   // for logs. Returns a failure outcome rather than throwing for anything
   // that a retry might fix.
   virtual RunOutcome run(const PlannedRun& run, int attempt, const std::filesystem::path& dir) = 0;
+  // Called once the outcome of `attempt` of `run` is in the journal (fsync'ed):
+  // what the executor kept for a resumed campaign to adopt may go now.
+  virtual void recorded(const PlannedRun& /*run*/, int /*attempt*/) {}
 };
+
+// The LoadGen logs of one SingleStream performance run, as LoadGen writes
+// them: what the simulated executor leaves, and what tests serve as pod logs.
+struct SyntheticRun {
+  std::string sut_name = "synergai-simulated";
+  std::string loadgen_version = "synergai-simulated";
+  double qps = 1;
+  int queries = 1;
+  bool valid = true;
+  double first_entry_ms = 0;  // epoch ms of LoadGen's first detail entry
+};
+std::string synthetic_summary(const SyntheticRun& run);  // mlperf_log_summary.txt
+std::string synthetic_detail(const SyntheticRun& run);   // mlperf_log_detail.txt (:::MLLOG lines)
 
 struct SimulatedOptions {
   std::uint64_t seed = 1;
