@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
@@ -180,6 +181,12 @@ struct Tracked {
   bool started = false;
   bool cancel_requested = false;
   std::uint64_t created_rv = 0;
+  // Kubernetes instants have one-second resolution: none is reported before
+  // `not_before` (the run request for a Job made here, the job's submission
+  // for an adopted one), and no finish before the start.
+  TimePoint submitted_at{};
+  TimePoint not_before{};
+  TimePoint started_at{};
 };
 
 struct BridgeState {
@@ -209,6 +216,7 @@ void finish(bridge_pointer self, const std::string& name, Outcome outcome, TimeP
   if (it == st.jobs.end()) return;
   Tracked t = std::move(it->second);
   st.jobs.erase(it);
+  at = std::max(at, t.started ? t.started_at : t.not_before);
   st.names.erase(t.job_id);
   st.reported.insert(name);
   log::debug("kube", "job {} ({}) finished: {} {}", t.job_id, name,
@@ -219,7 +227,8 @@ void finish(bridge_pointer self, const std::string& name, Outcome outcome, TimeP
 void mark_started(bridge_pointer self, Tracked& t, TimePoint at) {
   if (t.started) return;
   t.started = true;
-  self->send(t.listener, started_atom::value, t.job_id, at);
+  t.started_at = std::max(at, t.not_before);
+  self->send(t.listener, started_atom::value, t.job_id, t.started_at);
 }
 
 // Moves a tracked job forward to what `obj` says; never backwards.
@@ -265,7 +274,10 @@ void on_created(bridge_pointer self, const std::string& name, const CreateReply&
   }
   t.create_done = true;
   t.created_rv = rv_of(r.job);
-  if (r.adopted) log::info("kube", "job {}: adopted the existing Job {}", t.job_id, name);
+  if (r.adopted) {
+    log::info("kube", "job {}: adopted the existing Job {}", t.job_id, name);
+    t.not_before = t.submitted_at;
+  }
   if (t.cancel_requested) {
     delete_then_cancel(self, name);
     return;
@@ -307,13 +319,17 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         }
         const auto name = name_of(manifest);
         if (st.jobs.count(name)) return fail_now(fmt::format("job {} is already running as Job {}", req.job.id, name));
-        st.jobs[name] = Tracked{req.job.id, name, listener};
+        Tracked tracked{req.job.id, name, listener};
+        tracked.submitted_at = req.job.submitted_at;
+        tracked.not_before = std::max(wall_now(), req.job.submitted_at);
+        st.jobs[name] = std::move(tracked);
         st.names[req.job.id] = name;
         const bool retry = st.reported.erase(name) > 0;
         if (!retry) {
           if (auto k = st.known.find(name); k != st.known.end() && is_our_job(k->second, req.job.id)) {
             log::info("kube", "job {}: following the existing Job {}", req.job.id, name);
             st.jobs[name].create_done = true;
+            st.jobs[name].not_before = req.job.submitted_at;
             evaluate(self, name, k->second);
             return;
           }
