@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 
@@ -30,34 +31,45 @@ struct ServeArgs {
   bool check = false;
 };
 
-// The Kubernetes executor: credentials, a rate-limited client, the bridge.
-std::pair<ExecutorFactory, service::ErrorCounter> kubernetes_executor(const config::ServiceConfig& c,
-                                                                       const config::Testbed& testbed) {
+// The Kubernetes executor: credentials, a rate-limited client, the bridge;
+// ready once the bridge has listed the Jobs a previous run left behind.
+struct KubernetesExecutor {
+  ExecutorFactory factory;
+  service::ErrorCounter api_errors;
+  service::ExecutorReady listed;
+};
+
+KubernetesExecutor kubernetes_executor(const config::ServiceConfig& c, const config::Testbed& testbed) {
   const auto& k = c.kubernetes;
   auto credentials = k.kubeconfig ? kube::load_kubeconfig({*k.kubeconfig}, k.context)
                                   : kube::load_in_cluster(kube::process_environment(),
                                                           "/var/run/secrets/kubernetes.io/serviceaccount");
   if (!k.namespace_name.empty()) credentials.namespace_name = k.namespace_name;
+  KubernetesExecutor out;
   kube::ClientOptions options;
   options.rate_limit = kube::RateLimit{k.api_qps, k.api_burst};
   log::info("serve", "kubernetes executor: {} ({}), namespace {}", credentials.server, credentials.origin,
             credentials.namespace_name);
   auto client = std::make_shared<kube::Client>(credentials, options);
+  auto listed = std::make_shared<std::atomic<bool>>(false);
   kube::BridgeOptions bridge;
   bridge.manifest.namespace_name = credentials.namespace_name;
   bridge.manifest.ttl_seconds_after_finished = k.job_ttl_seconds;
-  ExecutorFactory factory = [client, testbed, bridge](caf::actor_system& sys, std::shared_ptr<const Performance>,
-                                                     const Timeline&) {
-    return kube::spawn_kube_bridge(sys, client, testbed, bridge);
+  bridge.on_listed = [listed](std::size_t jobs) {
+    log::info("serve", "kubernetes executor: {} Jobs of ours listed; ready", jobs);
+    *listed = true;
   };
-  service::ErrorCounter errors = [client] {
+  out.factory = [client, testbed, bridge](caf::actor_system& sys, std::shared_ptr<const Performance>,
+                                          const Timeline&) { return kube::spawn_kube_bridge(sys, client, testbed, bridge); };
+  out.api_errors = [client] {
     auto s = client->stats();
     std::uint64_t n = s.transport_errors;
     for (const auto& [status, count] : s.by_status)
       if (status >= 400) n += count;
     return n;
   };
-  return {factory, errors};
+  out.listed = [listed] { return listed->load(); };
+  return out;
 }
 
 int serve(const ServeArgs& a) {
@@ -86,11 +98,9 @@ int serve(const ServeArgs& a) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  ExecutorFactory executor;
-  service::ErrorCounter api_errors;
-  if (config.executor == config::ExecutorKind::kubernetes)
-    std::tie(executor, api_errors) = kubernetes_executor(config, testbed);
-  service::Service svc{config, testbed, dictionary, executor, api_errors};
+  KubernetesExecutor kubernetes;  // empty with the simulated executor
+  if (config.executor == config::ExecutorKind::kubernetes) kubernetes = kubernetes_executor(config, testbed);
+  service::Service svc{config, testbed, dictionary, kubernetes.factory, kubernetes.api_errors, kubernetes.listed};
   svc.start();
   service::HttpServer server{svc, {config.listen.host, config.listen.port, config.http_threads, config.max_body_bytes}};
   server.start();

@@ -200,6 +200,7 @@ struct BridgeState {
   std::map<std::string, nlohmann::json> known;  // Job name -> latest object seen
   std::set<std::string> reported;             // Job names finished in this process
   std::shared_ptr<WatchThread> watch;
+  bool listed = false;  // the first list has been taken in
   static inline const char* name = "kube-bridge";
 };
 
@@ -406,6 +407,10 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         for (const auto& name : gone)
           finish(self, name, st.jobs.at(name).cancel_requested ? Outcome::cancelled : Outcome::failed, wall_now(),
                  "the Job was deleted");
+        if (!st.listed) {
+          st.listed = true;
+          if (st.options.on_listed) st.options.on_listed(list.items.size());
+        }
       },
   };
 }

@@ -12,7 +12,8 @@
 // few detached worker actors, the watch on its own thread (kube/watcher.hpp);
 // both report back to the bridge as messages. At start-up the watcher lists
 // the Jobs carrying our label; a run request for a job whose Job already
-// exists adopts it instead of creating a duplicate (a restarted scheduler).
+// exists adopts it instead of creating a duplicate (a restarted scheduler);
+// `on_listed` tells the owner when that first list has been taken in.
 #pragma once
 
 #include "config/testbed.hpp"
@@ -22,6 +23,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include <functional>
 #include <memory>
 
 namespace synergai::kube {
@@ -31,6 +33,10 @@ struct BridgeOptions {
   BackoffPolicy watch_backoff{std::chrono::milliseconds{200}, std::chrono::milliseconds{10000}, 2.0, 0.2, 8,
                               std::chrono::seconds{60}, 7};
   int request_workers = 4;  // detached actors doing create/delete/patch requests
+  // Called once, on the bridge's thread, when the first list of our Jobs has
+  // been taken in (from then on existing Jobs are adopted, never duplicated),
+  // with the number of Jobs listed. It must not block.
+  std::function<void(std::size_t jobs)> on_listed;
 };
 
 // Spawns the bridge. `client` is shared with its worker actors and watcher.

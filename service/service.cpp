@@ -131,12 +131,13 @@ std::string error_body(std::string_view message, std::string_view field) {
 }
 
 Service::Service(config::ServiceConfig config, config::Testbed testbed, config::Dictionary dictionary,
-                 ExecutorFactory executor, ErrorCounter api_errors)
+                 ExecutorFactory executor, ErrorCounter api_errors, ExecutorReady executor_ready)
     : config_{std::move(config)},
       testbed_{std::move(testbed)},
       dictionary_{std::move(dictionary)},
       executor_{std::move(executor)},
-      api_errors_{std::move(api_errors)} {
+      api_errors_{std::move(api_errors)},
+      executor_ready_{std::move(executor_ready)} {
   if (config_.token_file) {
     std::ifstream in{*config_.token_file};
     std::string token{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
@@ -240,8 +241,9 @@ Response Service::handle(const Request& r) {
     out = r.method == "GET" ? json_response(200, {{"status", "ok"}}) : error(405, "use GET", "");
   } else if (path == "/readyz") {
     out = r.method != "GET" ? error(405, "use GET", "")
-          : ready_          ? json_response(200, {{"status", "ready"}})
-                            : json_response(503, {{"status", "starting"}});
+          : !ready_         ? json_response(503, {{"status", "starting"}, {"waiting_for", "journal"}})
+          : !ready()        ? json_response(503, {{"status", "starting"}, {"waiting_for", "executor"}})
+                            : json_response(200, {{"status", "ready"}});
   } else if (path == "/metrics") {
     out = r.method == "GET" ? metrics() : error(405, "use GET", "");
   } else if (path.rfind("/v1/", 0) == 0) {

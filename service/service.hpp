@@ -41,17 +41,22 @@ struct Response {
 // Extra figures for /metrics from the executor (the Kubernetes client's
 // request errors); empty for the simulated executor.
 using ErrorCounter = std::function<std::uint64_t()>;
+// Whether the executor has caught up with the world outside the process (the
+// Kubernetes bridge has listed the existing Jobs); empty: nothing to wait for.
+// Called from the HTTP threads: it must be thread-safe and quick.
+using ExecutorReady = std::function<bool()>;
 
 class Service {
  public:
   Service(config::ServiceConfig config, config::Testbed testbed, config::Dictionary dictionary,
-          ExecutorFactory executor = {}, ErrorCounter api_errors = {});
+          ExecutorFactory executor = {}, ErrorCounter api_errors = {}, ExecutorReady executor_ready = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
   // Replays the journal, starts the actors and queues the unfinished jobs
-  // again with their original submission instants; then the service is ready.
+  // again with their original submission instants; from then on /v1 answers.
+  // /readyz also waits for the executor (ExecutorReady).
   void start();
   // Stops the actors and closes the journal (everything appended is fsynced);
   // running executions are left alone. Idempotent.
@@ -59,7 +64,10 @@ class Service {
 
   Response handle(const Request& request);
 
-  bool ready() const { return ready_; }
+  // The journal is replayed (and /v1 is served).
+  bool replayed_journal() const { return ready_; }
+  // /readyz: the journal is replayed and the executor is ready.
+  bool ready() const { return ready_ && (!executor_ready_ || executor_ready_()); }
   std::size_t replayed() const { return replayed_; }
 
  private:
@@ -77,6 +85,7 @@ class Service {
   config::Dictionary dictionary_;
   ExecutorFactory executor_;
   ErrorCounter api_errors_;
+  ExecutorReady executor_ready_;
   std::string token_;
 
   std::unique_ptr<Journal> journal_;
