@@ -17,8 +17,11 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <mutex>
 
 namespace synergai::app {
 namespace {
@@ -31,12 +34,37 @@ struct ServeArgs {
   bool check = false;
 };
 
+// The Kubernetes client's clock: the steady clock, except that its waits
+// (backoff between retries, the rate limiter) end at once after stop(), so a
+// SIGTERM while the API server fails does not wait out the remaining retries.
+class StoppableClock : public kube::Clock {
+ public:
+  time_point now() override { return std::chrono::time_point_cast<duration>(std::chrono::steady_clock::now()); }
+  void sleep_for(duration d) override {
+    std::unique_lock lock{mutex_};
+    cv_.wait_for(lock, d, [&] { return stopped_; });
+  }
+  void stop() {
+    {
+      std::lock_guard lock{mutex_};
+      stopped_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+};
+
 // The Kubernetes executor: credentials, a rate-limited client, the bridge;
 // ready once the bridge has listed the Jobs a previous run left behind.
 struct KubernetesExecutor {
   ExecutorFactory factory;
   service::ErrorCounter api_errors;
   service::ExecutorReady listed;
+  std::shared_ptr<StoppableClock> clock;
 };
 
 KubernetesExecutor kubernetes_executor(const config::ServiceConfig& c, const config::Testbed& testbed) {
@@ -46,8 +74,10 @@ KubernetesExecutor kubernetes_executor(const config::ServiceConfig& c, const con
                                                           "/var/run/secrets/kubernetes.io/serviceaccount");
   if (!k.namespace_name.empty()) credentials.namespace_name = k.namespace_name;
   KubernetesExecutor out;
+  out.clock = std::make_shared<StoppableClock>();
   kube::ClientOptions options;
   options.rate_limit = kube::RateLimit{k.api_qps, k.api_burst};
+  options.clock = out.clock;
   log::info("serve", "kubernetes executor: {} ({}), namespace {}", credentials.server, credentials.origin,
             credentials.namespace_name);
   auto client = std::make_shared<kube::Client>(credentials, options);
@@ -111,6 +141,7 @@ int serve(const ServeArgs& a) {
   int received = 0;
   sigwait(&signals, &received);
   log::info("serve", "{}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (kubernetes.clock) kubernetes.clock->stop();  // API requests give up instead of waiting to retry
   server.stop();
   svc.stop();
   log::info("serve", "stopped");
