@@ -9,6 +9,7 @@
 #include "service/http_server.hpp"
 #include "service/journal.hpp"
 #include "service/service.hpp"
+#include "tests/service/service_fixture.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -18,23 +19,19 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 
 using namespace synergai;
 using nlohmann::json;
 using namespace std::chrono_literals;
+using test::body_of;
+using test::Child;
+using test::free_port;
+using test::temp_dir;
+using test::wait_all_terminal;
+using test::wait_ready;
 
 namespace {
-
-std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / fmt::format("synergai-{}-{}", name, ::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 constexpr const char* tiny_service_yaml = R"(service: test
 listen: 127.0.0.1:0
@@ -80,93 +77,6 @@ struct InProcess {
   }
   service::Url url() const { return {"127.0.0.1", server->port()}; }
 };
-
-json body_of(const service::HttpResult& r) { return json::parse(r.body); }
-
-// Polls until every job is terminal (or the deadline passes); returns the list.
-json wait_all_terminal(service::HttpClient& c, std::size_t expected, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  json list;
-  for (;;) {
-    list = body_of(c.request("GET", "/v1/jobs?limit=10000"));
-    std::size_t done = 0;
-    for (const auto& j : list["jobs"]) {
-      auto s = j["state"].get<std::string>();
-      if (s == "succeeded" || s == "failed" || s == "cancelled") ++done;
-    }
-    if ((done == expected && list["total"] == expected) || std::chrono::steady_clock::now() > deadline) return list;
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// The real program as a child process; killed (SIGKILL) if still running at the end.
-struct Child {
-  pid_t pid = -1;
-  Child(const std::vector<std::string>& args, const std::filesystem::path& log) {
-    std::fflush(nullptr);  // or the child would write out buffered output a second time
-    pid = ::fork();
-    if (pid == 0) {
-      std::FILE* out = std::freopen(log.c_str(), "a", stdout);
-      (void)out;
-      ::dup2(::fileno(stdout), 2);
-      std::vector<char*> argv;
-      std::string program = SYNERGAI_PROGRAM;
-      argv.push_back(program.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(program.c_str(), argv.data());
-      ::_exit(127);
-    }
-  }
-  // Exit status after `signal`, or -1 if it did not end within the limit.
-  int stop(int signal, std::chrono::seconds limit = 10s) {
-    if (pid <= 0) return -1;
-    ::kill(pid, signal);
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
-  }
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
-bool wait_ready(const service::Url& url, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      service::HttpClient c{url, {}, 1s};
-      if (c.request("GET", "/readyz").status == 200) return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
 
 }  // namespace
 

@@ -1,0 +1,303 @@
+// `synergai serve` with the Kubernetes executor, end to end: the real program
+// as a child process, the fake API server in this process (TLS, bearer token,
+// its simulated job controller), credentials in a kubeconfig written for it.
+//   - /readyz waits for the bridge's first list of Jobs, not only the journal;
+//   - 200 jobs over HTTP: the job list, /metrics and the fake server's Jobs agree;
+//   - kill -9 with jobs queued and running, restart against the same journal
+//     and the same server: every job finishes, no Job is created twice.
+#include "kube/fake_apiserver.hpp"
+#include "kube/kubeconfig.hpp"
+#include "kube/manifest.hpp"
+#include "service/http_client.hpp"
+#include "service/journal.hpp"
+#include "tests/service/service_fixture.hpp"
+#include "tests/support.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace synergai;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using test::body_of;
+using test::Child;
+using test::wait_all_terminal;
+using test::wait_ready;
+using kube::fake::Endpoint;
+
+namespace {
+
+constexpr const char* job_namespace = "ml-jobs";
+
+// The fake API server with the tiny testbed's nodes, a kubeconfig for it and
+// a service file whose executor section points there. The file says
+// `kind: simulated`: the tests choose the Kubernetes executor with the flag.
+struct KubeFixture {
+  std::filesystem::path dir;
+  kube::fake::FakeApiServer server;
+  std::filesystem::path config;
+  std::uint16_t port = test::free_port();
+
+  explicit KubeFixture(const std::string& name) : dir{test::temp_dir(name)} {
+    server.add_node("server-1", {{"kubernetes.io/hostname", "server-1"}});
+    server.add_node("jetson-nx-1", {{"kubernetes.io/hostname", "jetson-nx-1"}});
+    server.start();
+    auto kubeconfig = dir / "kubeconfig.yaml";
+    std::ofstream{kubeconfig} << fmt::format(
+        "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
+        "clusters:\n- name: fake\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n"
+        "users:\n- name: tester\n  user:\n    token: {}\n"
+        "contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: tester\n    namespace: default\n",
+        server.url(), kube::base64_encode(server.ca().cert_pem), server.token());
+    config = dir / "service.yaml";
+    std::ofstream{config} << fmt::format(
+        "service: kube-test\nlisten: 127.0.0.1:0\npolicy: synergai\ntick_s: 0.05\n"
+        "testbed: {}\ndictionary: {}\n"
+        "executor:\n  kind: simulated\n"
+        "  kubernetes: {{kubeconfig: {}, namespace: {}, job_ttl_s: 3600, api_qps: 1000, api_burst: 1000}}\n"
+        "journal:\n  path: unused.jsonl\n",
+        test::source_path("config/examples/tiny.yaml").string(),
+        test::source_path("tests/data/valid/tiny-dictionary.json").string(), kubeconfig.string(), job_namespace);
+  }
+
+  std::vector<std::string> args() const {
+    return {"serve",     "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port),
+            "--journal", (dir / "journal.jsonl").string(), "--executor", "kubernetes"};
+  }
+  service::Url url() const { return {"127.0.0.1", port}; }
+  std::filesystem::path log() const { return dir / "serve.log"; }
+  std::string log_text() const {
+    std::ifstream in{log()};
+    return std::string{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  }
+
+  // Our Jobs in the fake server, by name.
+  std::map<std::string, json> jobs() const {
+    std::map<std::string, json> out;
+    for (auto& j : server.jobs(job_namespace)) out[j["metadata"]["name"].get<std::string>()] = j;
+    return out;
+  }
+};
+
+std::string submit(service::HttpClient& c, const std::string& id, int queries) {
+  auto r = c.request("POST", "/v1/jobs",
+                     json{{"id", id}, {"engine", "onnx-mobilenet-op11"}, {"queries", queries}, {"qos_seconds", 600}}.dump());
+  BOOST_TEST_REQUIRE(r.status == 201, r.body);
+  return test::body_of(r)["id"].get<std::string>();
+}
+
+// name{labels} value, for the lines of a Prometheus text page.
+std::map<std::string, double> parse_metrics(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in{text};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+bool condition_true(const json& job, const std::string& type) {
+  if (!job.contains("status") || !job["status"].contains("conditions")) return false;
+  for (const auto& c : job["status"]["conditions"])
+    if (c.value("type", "") == type && c.value("status", "") == "True") return true;
+  return false;
+}
+
+const std::map<std::string, std::string> kubernetes_node{{"server", "server-1"}, {"edge", "jetson-nx-1"}};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(service_kubernetes)
+
+BOOST_AUTO_TEST_CASE(readyz_waits_for_the_first_list_of_jobs) {
+  KubeFixture k{"kube-ready"};
+  kube::fake::Faults unavailable;
+  unavailable.error_rates = {{503, 1.0}};
+  k.server.set_faults(Endpoint::list_jobs, unavailable);
+  Child serve{k.args(), k.log()};
+
+  // The journal is replayed (the API answers) while the list keeps failing.
+  service::HttpClient c{k.url()};
+  BOOST_TEST_REQUIRE(test::poll_until([&] { return test::probe(k.url(), "/v1/jobs") == 200; }, 20s), k.log_text());
+  BOOST_TEST_REQUIRE(test::poll_until([&] { return k.server.count(Endpoint::list_jobs, 503) >= 3; }, 20s));
+  auto unready = c.request("GET", "/readyz");
+  BOOST_TEST(unready.status == 503);
+  BOOST_TEST(body_of(unready)["waiting_for"] == "executor", unready.body);
+  BOOST_TEST(c.request("GET", "/healthz").status == 200);
+  // A job accepted meanwhile waits in the journal and the queue; it is not lost.
+  auto early = submit(c, "early-1", 100);
+
+  k.server.clear_faults();
+  BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+  BOOST_TEST(k.server.count(Endpoint::list_jobs, 200) >= 1u);
+  auto list = wait_all_terminal(c, 1, 20s);
+  BOOST_TEST_REQUIRE(list["jobs"].size() == 1u);
+  BOOST_TEST(list["jobs"][0]["state"] == "succeeded", list.dump());
+  auto jobs = k.jobs();
+  BOOST_TEST(jobs.size() == 1u);
+  BOOST_TEST(jobs.count(kube::job_name(early)) == 1u);
+  BOOST_TEST(k.server.count(Endpoint::create_job, 201) == 1u);
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_while_the_api_server_fails_stops_promptly) {
+  KubeFixture k{"kube-term"};
+  kube::fake::Faults unavailable;
+  unavailable.error_rates = {{503, 1.0}};
+  k.server.set_faults(Endpoint::list_jobs, unavailable);
+  Child serve{k.args(), k.log()};
+  BOOST_TEST_REQUIRE(test::poll_until([&] { return k.server.count(Endpoint::list_jobs, 503) >= 2; }, 20s));
+  BOOST_TEST(test::probe(k.url(), "/readyz") == 503);
+  auto t0 = std::chrono::steady_clock::now();
+  BOOST_TEST(serve.stop(SIGTERM, 10s) == 0, k.log_text());
+  auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(took < 3.0, took << " s");
+}
+
+BOOST_AUTO_TEST_CASE(two_hundred_jobs_agree_in_the_api_metrics_and_the_cluster) {
+  KubeFixture k{"kube-e2e"};  // the fake controller's default: each Job runs ~30 ms
+  Child serve{k.args(), k.log()};
+  BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+  service::HttpClient c{k.url()};
+
+  constexpr std::size_t n = 200;
+  auto t0 = std::chrono::steady_clock::now();
+  std::set<std::string> accepted;
+  for (std::size_t i = 0; i < n; ++i) accepted.insert(submit(c, fmt::format("e2e-{:03}", i), 100 + static_cast<int>(i)));
+  BOOST_TEST_REQUIRE(accepted.size() == n);
+  auto list = wait_all_terminal(c, n, 60s);
+  BOOST_TEST_MESSAGE(fmt::format("{} jobs accepted and finished in {:.1f} s", n,
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
+
+  // The job list: every accepted job, once, succeeded.
+  BOOST_TEST_REQUIRE(list["total"] == n, list["total"].dump());
+  std::map<std::string, json> listed;
+  for (const auto& j : list["jobs"]) {
+    BOOST_TEST(j["state"] == "succeeded", j.dump());
+    BOOST_TEST(j["waiting_seconds"].get<double>() >= 0, j.dump());
+    BOOST_TEST(j["end_to_end_seconds"].get<double>() >= j["waiting_seconds"].get<double>(), j.dump());
+    listed[j["id"].get<std::string>()] = j;
+  }
+  BOOST_TEST(listed.size() == n);
+
+  // The cluster: one Job per job, by its deterministic name, ours, complete,
+  // on the node the service says it ran on; none created twice or deleted.
+  auto jobs = k.jobs();
+  BOOST_TEST(jobs.size() == n);
+  for (const auto& [id, j] : listed) {
+    auto it = jobs.find(kube::job_name(id));
+    BOOST_TEST_REQUIRE((it != jobs.end()), id);
+    BOOST_TEST(kube::is_our_job(it->second, id), id);
+    BOOST_TEST(condition_true(it->second, "Complete"), it->second["status"].dump());
+    auto node = it->second["spec"]["template"]["spec"]["nodeSelector"]["kubernetes.io/hostname"];
+    BOOST_TEST(node == kubernetes_node.at(j["node"].get<std::string>()), id << " " << node.dump());
+  }
+  BOOST_TEST(k.server.count(Endpoint::create_job) == n);
+  BOOST_TEST(k.server.count(Endpoint::create_job, 201) == n);
+  BOOST_TEST(k.server.count(Endpoint::delete_job) == 0u);
+  // The edge node was switched to the mode its jobs were scheduled in.
+  auto edge = k.server.node("jetson-nx-1");
+  BOOST_TEST_REQUIRE(edge.has_value());
+  BOOST_TEST((*edge)["metadata"]["annotations"].value("synergai.io/power-mode", "") == "9", edge->dump());
+
+  // /metrics: the same counts.
+  auto metrics = c.request("GET", "/metrics");
+  BOOST_TEST_REQUIRE(metrics.status == 200);
+  auto m = parse_metrics(metrics.body);
+  BOOST_TEST(m["synergai_jobs{state=\"succeeded\"}"] == n, metrics.body);
+  for (auto s : {"queued", "placed", "starting", "running", "failed", "cancelled"})
+    BOOST_TEST(m[fmt::format("synergai_jobs{{state=\"{}\"}}", s)] == 0, s);
+  BOOST_TEST(m["synergai_jobs_accepted_total"] == n);
+  BOOST_TEST(m["synergai_queue_length"] == 0);
+  BOOST_TEST(m["synergai_decisions_total"] == n);
+  BOOST_TEST(m["synergai_job_end_to_end_seconds_count"] == n);
+  BOOST_TEST(m["synergai_job_waiting_seconds_count"] == n);
+  BOOST_TEST(m.count("synergai_apiserver_request_errors_total") == 1u);
+  BOOST_TEST(m["synergai_apiserver_request_errors_total"] == 0);
+
+  // SIGTERM leaves the Jobs alone.
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
+  BOOST_TEST(k.jobs().size() == n);
+  BOOST_TEST(k.server.count(Endpoint::delete_job) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(kill_9_with_jobs_running_then_restart_creates_no_job_twice) {
+  KubeFixture k{"kube-crash"};
+  k.server.set_job_rule([](const json&) {
+    kube::fake::JobPlan plan;
+    plan.run_for = 400ms;
+    return plan;
+  });
+  constexpr std::size_t n = 16;
+  std::set<std::string> accepted;
+  std::map<std::string, std::string> uid_at_kill;  // Job name -> uid
+  std::size_t unfinished_at_kill = 0;
+  {
+    Child first{k.args(), k.log()};
+    BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+    service::HttpClient c{k.url()};
+    for (std::size_t i = 0; i < n; ++i) accepted.insert(submit(c, fmt::format("crash-{:02}", i), 200));
+    // Wait for a few Jobs to have completed, with others running and the rest queued.
+    std::size_t running = 0, queued = 0, done = 0;
+    BOOST_TEST_REQUIRE(test::poll_until(
+        [&] {
+          auto list = body_of(c.request("GET", "/v1/jobs?limit=100"));
+          running = queued = done = 0;
+          for (const auto& j : list["jobs"]) {
+            running += j["state"] == "running";
+            queued += j["state"] == "queued";
+            done += j["state"] == "succeeded";
+          }
+          return running >= 1 && queued >= 1 && done >= 2;
+        },
+        20s));
+    BOOST_TEST(first.stop(SIGKILL) == 128 + SIGKILL);
+    BOOST_TEST_MESSAGE(fmt::format("killed with {} running, {} queued, {} succeeded", running, queued, done));
+    for (const auto& [name, j] : k.jobs()) {
+      uid_at_kill[name] = j["metadata"]["uid"].get<std::string>();
+      unfinished_at_kill += !condition_true(j, "Complete");
+    }
+  }
+  BOOST_TEST(uid_at_kill.size() < n);  // some jobs had no Job yet
+
+  Child second{k.args(), k.log()};
+  BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+  service::HttpClient c{k.url()};
+  auto list = wait_all_terminal(c, n, 30s);
+  std::set<std::string> seen;
+  for (const auto& j : list["jobs"]) {
+    seen.insert(j["id"].get<std::string>());
+    BOOST_TEST(j["state"] == "succeeded", j.dump());
+  }
+  BOOST_TEST(seen == accepted);
+
+  // One Job per job; those that existed at the kill are the same objects (adopted, not re-created).
+  auto jobs = k.jobs();
+  BOOST_TEST(jobs.size() == n);
+  for (const auto& id : accepted) BOOST_TEST(jobs.count(kube::job_name(id)) == 1u, id);
+  for (const auto& [name, uid] : uid_at_kill) {
+    BOOST_TEST_REQUIRE(jobs.count(name) == 1u, name);
+    BOOST_TEST(jobs.at(name)["metadata"]["uid"] == uid, name);
+  }
+  BOOST_TEST(k.server.count(Endpoint::create_job, 201) == n);
+  BOOST_TEST(k.server.count(Endpoint::delete_job) == 0u);
+  BOOST_TEST_MESSAGE(fmt::format("{} Jobs existed at the kill ({} unfinished); {} create requests answered 409 "
+                                 "(adopted)",
+                                 uid_at_kill.size(), unfinished_at_kill, k.server.count(Endpoint::create_job, 409)));
+  BOOST_TEST(second.stop(SIGTERM) == 0);
+  BOOST_TEST(service::read_journal(k.dir / "journal.jsonl").jobs.size() == n);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
