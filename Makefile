@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run testbed-report bench-experiment bench-engine test asan clean
+.PHONY: all deps build run testbed-report bench-experiment bench-engine test asan fuzz clean
 
 all: build
 
@@ -43,6 +43,11 @@ test: build
 
 asan:
 	$(MAKE) test PRESET=asan
+
+# libFuzzer on the LoadGen and nvpmodel parsers (clang; tests/fuzz, docs/profiling.md).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build

@@ -3,14 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
 #include <regex>
 #include <set>
 
 namespace synergai::config {
 namespace {
-
-constexpr long long no_limit = std::numeric_limits<long long>::max();
 
 // Engine and node names end up in Kubernetes object names and labels.
 bool is_dns_label(const std::string& s) {

@@ -152,7 +152,10 @@ struct Parser {
     auto& m = model.modes.back();
     if (f.size() != 3)
       fail(line, fmt::format("expected \"PARAMETER KEY VALUE\" in mode {}, found {} field(s)", m.id, f.size()));
-    const auto& [param, key, value] = std::tie(f[0], f[1], f[2]);
+    // References, not a structured binding: lambdas below capture them.
+    const std::string& param = f[0];
+    const std::string& key = f[1];
+    const std::string& value = f[2];
     auto it = param_index.find(param);
     if (it == param_index.end()) fail(line, fmt::format("parameter {} is not declared by a PARAM section", param));
     const auto& p = model.params[it->second];
