@@ -2,10 +2,14 @@
 // tests as a stand-alone program, for demos of the Kubernetes executor without
 // a cluster. It writes a kubeconfig (CA data + bearer token) that `synergai`
 // and kubectl can use, registers the testbed's nodes, runs every Job for a
-// fixed time, and serves until SIGINT or SIGTERM.
+// fixed time, and serves until SIGINT or SIGTERM. With --loadgen-logs the
+// pods' logs are LoadGen output and --node-agent-ms answers power-mode
+// requests, so that `synergai profile run --executor kube` runs against it.
 #include "config/testbed.hpp"
 #include "kube/fake_apiserver.hpp"
+#include "kube/job_status.hpp"
 #include "kube/kubeconfig.hpp"
+#include "profiling/campaign.hpp"
 #include "support/errors.hpp"
 #include "support/log.hpp"
 
@@ -29,11 +33,31 @@ std::string kubeconfig_text(const synergai::kube::fake::FakeApiServer& server, c
       server.url(), synergai::kube::base64_encode(server.ca().cert_pem), server.token(), ns);
 }
 
+// A LoadGen SingleStream run as the pod of `job` would print it: QPS 10 per
+// thread (times the power-mode id's tenth for modes), pre-processing 1 s.
+std::string loadgen_log(const nlohmann::json& job, const nlohmann::json& pod) {
+  auto annotation = [&](const char* key, const std::string& otherwise) {
+    auto ptr = nlohmann::json::json_pointer{std::string{"/metadata/annotations/"} + key};
+    return job.contains(ptr) && job.at(ptr).is_string() ? job.at(ptr).get<std::string>() : otherwise;
+  };
+  const auto& state = pod["status"]["containerStatuses"][0]["state"];
+  const auto& s = state.contains("running") ? state["running"] : state["terminated"];
+  double started = synergai::seconds_of(synergai::kube::parse_rfc3339(s.value("startedAt", "")).value());
+  synergai::profiling::SyntheticRun run;
+  run.sut_name = "synergai-fake-apiserver";
+  run.loadgen_version = "synergai-fake";
+  run.qps = 10.0 * std::stoi(annotation("synergai.io~1threads", "1")) *
+            (1 + std::stoi(annotation("synergai.io~1power-mode", "0")) / 10.0);
+  run.queries = std::stoi(annotation("synergai.io~1queries", "100"));
+  run.first_entry_ms = (started + 1.0) * 1000.0;
+  return synergai::profiling::synthetic_summary(run) + synergai::profiling::synthetic_detail(run);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace synergai;
-  CLI::App app{"synergai-fake-apiserver: a fake Kubernetes API server (batch/v1 Jobs, v1 Nodes) over TLS"};
+  CLI::App app{"synergai-fake-apiserver: a fake Kubernetes API server (batch/v1 Jobs, their Pods, v1 Nodes) over TLS"};
   int port = 0;
   std::string token = "synergai-demo-token";
   std::string kubeconfig = "fake-kubeconfig.yaml";
@@ -43,6 +67,8 @@ int main(int argc, char** argv) {
   double fail_rate = 0;
   double error_rate = 0;
   std::uint64_t seed = 1;
+  bool loadgen_logs = false;
+  int node_agent_ms = -1;
   app.add_option("--port", port, "Port on 127.0.0.1 (0: any free port)")->capture_default_str();
   app.add_option("--token", token, "Bearer token clients must send")->capture_default_str();
   app.add_option("--write-kubeconfig", kubeconfig, "Where to write a kubeconfig for this server")->capture_default_str();
@@ -53,6 +79,12 @@ int main(int argc, char** argv) {
   app.add_option("--job-failure-rate", fail_rate, "Probability that a Job fails")->capture_default_str();
   app.add_option("--error-rate", error_rate, "Probability of an injected 503 on every endpoint")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the fault and failure draws")->capture_default_str();
+  app.add_flag("--loadgen-logs", loadgen_logs,
+               "Pods' logs are LoadGen SingleStream output: 10 QPS per thread (x 1 + mode/10), 1 s pre-processing");
+  app.add_option("--node-agent-ms", node_agent_ms,
+                 "Answer synergai.io/power-mode requests with synergai.io/power-mode-applied after this many ms "
+                 "(negative: no node agent)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   log::configure(log::Level::info, log::Format::text);
 
@@ -78,11 +110,19 @@ int main(int argc, char** argv) {
         plan.run_for = std::chrono::milliseconds{duration_ms};
       std::lock_guard lock{*rng_mutex};
       if (fail_rate > 0 && std::uniform_real_distribution<double>{0, 1}(*rng) < fail_rate) plan.succeeds = false;
+      if (loadgen_logs) plan.log_of = loadgen_log;
       return plan;
     });
+    if (node_agent_ms >= 0) {
+      kube::fake::NodeAgent agent;
+      agent.enabled = true;
+      agent.delay = std::chrono::milliseconds{node_agent_ms};
+      server.set_node_agent(agent);
+    }
     if (error_rate > 0)
       for (auto ep : {kube::fake::Endpoint::create_job, kube::fake::Endpoint::get_job, kube::fake::Endpoint::list_jobs,
-                      kube::fake::Endpoint::delete_job, kube::fake::Endpoint::patch_node})
+                      kube::fake::Endpoint::delete_job, kube::fake::Endpoint::get_node, kube::fake::Endpoint::patch_node,
+                      kube::fake::Endpoint::list_pods, kube::fake::Endpoint::pod_log})
         server.set_faults(ep, kube::fake::Faults{{{503, error_rate}}, 1, {}, 0, 0, 0, 0, 0, false});
     server.start();
     {

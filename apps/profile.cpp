@@ -3,13 +3,16 @@
 //   parse FILE...                  what MLPerf LoadGen logs contain, as JSON
 //   plan --testbed T ...           the runs of a profiling campaign
 //   run --testbed T --out DIR ...  execute (or --resume) a campaign -> DIR/dictionary.json
-//                                  (executor simulated, or local: the engine on this machine)
+//                                  (executor simulated, local: the engine on this machine, or
+//                                  kube: one Kubernetes Job per run)
 //   report --dictionary D          the thesis-style characterization of a dictionary
 //                                  (--figures DIR: drawn per node)
 #include "apps/cli.hpp"
 #include "config/testbed.hpp"
 #include "experiments/characterization_figures.hpp"
 #include "experiments/plot.hpp"
+#include "kube/kubeconfig.hpp"
+#include "kube/profiling_executor.hpp"
 #include "profiling/campaign.hpp"
 #include "profiling/characterization.hpp"
 #include "profiling/performance_model.hpp"
@@ -19,12 +22,16 @@
 #include "support/errors.hpp"
 #include "support/files.hpp"
 #include "support/log.hpp"
+#include "support/random.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <unistd.h>
@@ -144,7 +151,66 @@ struct RunArgs {
   int queries = 20;
   int warmup = 2;
   double run_timeout_s = 600;
+  bool queries_given = false;
+  // kube
+  std::string kubeconfig, context, namespace_name, campaign;
+  std::vector<std::string> images;
+  double job_timeout_s = 3600;
+  double mode_timeout_s = 300;
+  int ttl = 86400;
+  bool keep_jobs = false;
 };
+
+// kube: `--image IMAGE` for every engine, `--image ENGINE=IMAGE` for one.
+void override_images(config::Testbed& tb, const std::vector<std::string>& images) {
+  for (const auto& item : images) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) {
+      for (auto& e : tb.engines) e.container.image = item;
+      continue;
+    }
+    auto engine = item.substr(0, eq), image = item.substr(eq + 1);
+    auto it = std::find_if(tb.engines.begin(), tb.engines.end(), [&](const auto& e) { return e.id == engine; });
+    if (it == tb.engines.end() || image.empty())
+      throw InputError(fmt::format("--image {}: expected IMAGE or ENGINE=IMAGE with an engine of testbed {}", item, tb.name));
+    it->container.image = image;
+  }
+}
+
+// kube: the campaign's name in Job names and labels. The same --out gives the
+// same name, so that --resume finds the Jobs the interrupted run left.
+std::string default_campaign_name(const std::string& out) {
+  auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(out));
+  std::string base;
+  for (char c : path.filename().string()) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) base += static_cast<char>(std::tolower(u));
+    else if (!base.empty() && base.back() != '-') base += '-';
+    if (base.size() >= 40) break;
+  }
+  while (!base.empty() && base.back() == '-') base.pop_back();
+  return fmt::format("{}{}{:08x}", base, base.empty() ? "" : "-", derive_seed(0, path.string()) & 0xffffffffu);
+}
+
+std::unique_ptr<profiling::Executor> kube_executor(const RunArgs& a, const config::Testbed& tb) {
+  kube::CredentialSource src;
+  src.explicit_path = a.kubeconfig;
+  src.context = a.context;
+  auto credentials = kube::resolve_credentials(src);
+  if (!a.namespace_name.empty()) credentials.namespace_name = a.namespace_name;
+  kube::ProfilingExecutorOptions o;
+  o.campaign = a.campaign.empty() ? default_campaign_name(a.out) : a.campaign;
+  o.queries = a.queries_given ? a.queries : 1024;
+  o.namespace_name = credentials.namespace_name;
+  if (a.ttl >= 0) o.ttl_seconds_after_finished = a.ttl;
+  else o.ttl_seconds_after_finished.reset();
+  o.keep_jobs = a.keep_jobs;
+  o.job_timeout = std::chrono::milliseconds{static_cast<long long>(a.job_timeout_s * 1000)};
+  o.power_mode.timeout = std::chrono::milliseconds{static_cast<long long>(a.mode_timeout_s * 1000)};
+  log::info("profile", "kube executor: {} ({}), namespace {}, campaign {}, {} queries per run", credentials.server,
+            credentials.origin, credentials.namespace_name, o.campaign, o.queries);
+  return std::make_unique<kube::ProfilingExecutor>(std::make_shared<kube::Client>(credentials), tb, std::move(o));
+}
 
 // The executor that performs the plan's runs, checked before the first run.
 std::unique_ptr<profiling::Executor> make_executor(const RunArgs& a, const config::Testbed& tb,
@@ -162,11 +228,16 @@ std::unique_ptr<profiling::Executor> make_executor(const RunArgs& a, const confi
     o.timeout = Seconds{a.run_timeout_s};
     return std::make_unique<profiling::LocalExecutor>(tb, plan, std::move(o));
   }
-  throw InputError(fmt::format("--executor {}: not available yet (docs/profiling.md); use simulated or local", a.executor));
+  if (a.executor == "kube") return kube_executor(a, tb);
+  throw InputError(fmt::format("--executor {}: expected simulated, local or kube", a.executor));
 }
 
 int run_command(const RunArgs& a) {
   auto tb = config::load_testbed(a.plan.testbed);
+  if (!a.images.empty()) {
+    if (a.executor != "kube") throw InputError("--image applies to --executor kube only");
+    override_images(tb, a.images);
+  }
   auto model = model_of(tb);
   auto plan = profiling::make_plan(tb, model ? &*model : nullptr, plan_options(a.plan));
   auto executor = make_executor(a, tb, model, plan);
@@ -247,8 +318,10 @@ void add_profile_command(CLI::App& app) {
   static RunArgs run_args;
   auto* ru = cmd->add_subcommand("run", "Execute a profiling campaign and write its dictionary");
   plan_flags(ru, run_args.plan);
-  ru->add_option("--executor", run_args.executor, "simulated (the testbed's model) | local (the engine on this machine)")
-      ->capture_default_str();
+  ru->add_option("--executor", run_args.executor,
+                 "simulated (the testbed's model) | local (the engine on this machine) | kube (one Kubernetes Job per run)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"simulated", "local", "kube"}));
   ru->add_option("--out", run_args.out, "Campaign folder (journal, logs, dictionary.json)")->required();
   ru->add_flag("--resume", run_args.resume, "Continue the campaign in --out");
   ru->add_option("--retries", run_args.retries, "Extra attempts after a failed run")->capture_default_str()->check(CLI::Range(0, 100));
@@ -260,11 +333,29 @@ void add_profile_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   ru->add_option("--delay-ms", run_args.delay_ms, "simulated: wall-clock milliseconds per run")->capture_default_str()->check(CLI::Range(0, 600000));
   ru->add_option("--models", run_args.models, "local: folder of relative model files (default: SYNERGAI_MODELS, else the build tree's models/)");
-  ru->add_option("--queries", run_args.queries, "local: measured queries per run")->capture_default_str()->check(CLI::Range(1, 1000000));
+  auto* queries = ru->add_option("--queries", run_args.queries, "local, kube: measured queries per run (default: local 20, kube 1024)")
+                      ->check(CLI::Range(1, 1000000));
   ru->add_option("--warmup", run_args.warmup, "local: untimed warm-up queries per run")->capture_default_str()->check(CLI::Range(0, 1000000));
   ru->add_option("--run-timeout", run_args.run_timeout_s, "local: seconds one run may take before it is killed")
       ->capture_default_str()->check(CLI::PositiveNumber);
-  set_action(ru, [] { return run_command(run_args); });
+  ru->add_option("--kubeconfig", run_args.kubeconfig, "kube: kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)");
+  ru->add_option("--context", run_args.context, "kube: kubeconfig context (default: current-context)");
+  ru->add_option("--namespace", run_args.namespace_name, "kube: namespace of the Jobs (default: the context's)");
+  ru->add_option("--image", run_args.images,
+                 "kube: IMAGE for every engine, or ENGINE=IMAGE for one, instead of the testbed's container image");
+  ru->add_option("--campaign", run_args.campaign,
+                 "kube: campaign name in Job names and the synergai.io/campaign label (default: from --out)");
+  ru->add_option("--job-timeout", run_args.job_timeout_s, "kube: seconds from a Job's creation to its end before the attempt fails")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  ru->add_option("--mode-timeout", run_args.mode_timeout_s, "kube: seconds to wait for a node to report a requested power mode")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  ru->add_option("--ttl", run_args.ttl, "kube: ttlSecondsAfterFinished of the Jobs, for Jobs an interrupted campaign leaves (negative: none)")
+      ->capture_default_str();
+  ru->add_flag("--keep-jobs", run_args.keep_jobs, "kube: keep each Job once its outcome is in the journal (default: delete it)");
+  set_action(ru, [queries] {
+    run_args.queries_given = queries->count() > 0;
+    return run_command(run_args);
+  });
 
   static std::string report_dictionary, report_testbed, report_figures;
   auto* re = cmd->add_subcommand("report", "Thread speed-ups, power-mode QPS and best engines of a dictionary");
