@@ -2,7 +2,7 @@
 
 #include "config/dictionary.hpp"
 #include "support/errors.hpp"
-#include "tests/support.hpp"
+#include "tests/profiling/fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
@@ -20,31 +20,14 @@
 
 using namespace synergai;
 using namespace synergai::profiling;
+using synergai::test::fresh_dir;
+using synergai::test::read_text;
+using synergai::test::thesis;
 namespace fs = std::filesystem;
 
 namespace {
 
-const config::Testbed& thesis() {
-  static const auto tb = config::load_testbed(test::source_path("config/testbeds/thesis.yaml"));
-  return tb;
-}
-const PerformanceModel& model() {
-  static const auto m = load_testbed_model(thesis());
-  return m;
-}
-
-fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / fmt::format("synergai-campaign-{}-{}", name, ::getpid());
-  fs::remove_all(dir);
-  return dir;
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+const PerformanceModel& model() { return test::thesis_model(); }
 
 std::size_t line_count(const fs::path& p) {
   auto t = read_text(p);

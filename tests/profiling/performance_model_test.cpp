@@ -1,6 +1,6 @@
 #include "profiling/performance_model.hpp"
 
-#include "tests/support.hpp"
+#include "tests/profiling/fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -11,18 +11,10 @@
 
 using namespace synergai;
 using namespace synergai::profiling;
+using synergai::test::thesis;
+using synergai::test::thesis_model;
 
 namespace {
-
-const config::Testbed& thesis() {
-  static const auto tb = config::load_testbed(test::source_path("config/testbeds/thesis.yaml"));
-  return tb;
-}
-
-const PerformanceModel& thesis_model() {
-  static const auto m = load_testbed_model(thesis());
-  return m;
-}
 
 ExecConfig threads(int t) { return ExecConfig{t, std::nullopt}; }
 

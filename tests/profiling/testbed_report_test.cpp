@@ -1,7 +1,7 @@
 #include "profiling/testbed_report.hpp"
 
 #include "profiling/performance_model.hpp"
-#include "tests/support.hpp"
+#include "tests/profiling/fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -10,13 +10,9 @@
 
 using namespace synergai;
 using namespace synergai::profiling;
+using synergai::test::thesis;
 
 namespace {
-
-const config::Testbed& thesis() {
-  static const auto tb = config::load_testbed(test::source_path("config/testbeds/thesis.yaml"));
-  return tb;
-}
 
 const TestbedReport& report() {
   static const auto r = thesis_report(thesis(), build_dictionary(thesis(), load_testbed_model(thesis())));
