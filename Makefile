@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run testbed-report bench-experiment bench-engine test asan fuzz clean
+.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine test asan fuzz clean
 
 all: build
 
@@ -37,6 +37,12 @@ bench-engine: build
 # Runs per second and the cost of one run of the paper experiment (docs/results.md).
 bench-experiment: build
 	experiments/bench.sh $(BUILD)/apps/synergai experiments/paper.yaml
+
+# Accepted job submissions per second and their latency, journal on, at 1 to 32
+# concurrent clients (docs/operations.md). JOURNAL_DIR=/dev/shm: without fsync cost.
+JOURNAL_DIR ?= build
+bench-service: build
+	service/bench.sh $(BUILD)/apps/synergai $(JOURNAL_DIR)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
