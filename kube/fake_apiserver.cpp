@@ -1,6 +1,7 @@
 #include "kube/fake_apiserver.hpp"
 
 #include "kube/api_error.hpp"
+#include "kube/power_mode.hpp"
 #include "support/errors.hpp"
 #include "support/log.hpp"
 
@@ -321,9 +322,10 @@ struct Timer {
   bool operator>(const Timer& o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
-constexpr const char* requested_mode_annotation = "synergai.io/power-mode";
-constexpr const char* applied_mode_annotation = "synergai.io/power-mode-applied";
-constexpr const char* mode_error_annotation = "synergai.io/power-mode-error";
+// The node agent's annotations (kube/power_mode.hpp), as JSON keys.
+const std::string requested_mode_annotation{power_mode_annotation};
+const std::string applied_mode_annotation{power_mode_applied_annotation};
+const std::string mode_error_annotation{power_mode_error_annotation};
 
 // A Job's pod: the object as served, and what its log says.
 struct Pod {

@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(the_node_agent_applies_a_requested_mode_after_its_delay) {
   c.server.add_node("jetson-nx-1");
   kube::fake::NodeAgent agent;
   agent.enabled = true;
-  agent.delay = 100ms;
+  agent.delay = 250ms;
   agent.refused = {"2"};
   c.server.set_node_agent(agent);
   auto client = c.client();
@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(the_node_agent_applies_a_requested_mode_after_its_delay) {
   // A label patch is not a mode request.
   auto rv = c.server.node("jetson-nx-1").value()["metadata"]["resourceVersion"];
   client->patch_node("jetson-nx-1", {{"metadata", {{"labels", {{"x", "y"}}}}}});
-  std::this_thread::sleep_for(150ms);
+  std::this_thread::sleep_for(300ms);
   BOOST_TEST(std::stoull(c.server.node("jetson-nx-1").value()["metadata"]["resourceVersion"].get<std::string>()) ==
              std::stoull(rv.get<std::string>()) + 1);
 }

