@@ -4,6 +4,7 @@
 //   - /readyz waits for the bridge's first list of Jobs, not only the journal;
 //   - 200 jobs over HTTP, 5 % of the create requests answered 503: the job
 //     list, /metrics and the fake server's Jobs agree;
+//   - DELETE of running jobs deletes their Jobs;
 //   - kill -9 with jobs queued and running, restart against the same journal
 //     and the same server: every job finishes, no Job is created twice.
 #include "kube/fake_apiserver.hpp"
@@ -238,6 +239,45 @@ BOOST_AUTO_TEST_CASE(two_hundred_jobs_agree_in_the_api_metrics_and_the_cluster) 
   BOOST_TEST(serve.stop(SIGTERM) == 0);
   BOOST_TEST(k.jobs().size() == n);
   BOOST_TEST(k.server.count(Endpoint::delete_job) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_running_jobs_deletes_their_jobs) {
+  KubeFixture k{"kube-cancel"};
+  k.server.set_job_rule([](const json&) {
+    kube::fake::JobPlan plan;
+    plan.run_for = 60s;
+    return plan;
+  });
+  Child serve{k.args(), k.log()};
+  BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+  service::HttpClient c{k.url()};
+  for (int i = 0; i < 3; ++i) submit(c, fmt::format("long-{}", i), 100);
+  // Two nodes: two jobs run, one waits.
+  std::map<std::string, std::string> state;
+  BOOST_TEST_REQUIRE(test::poll_until(
+      [&] {
+        state.clear();
+        std::size_t running = 0, queued = 0;
+        auto list = body_of(c.request("GET", "/v1/jobs"));
+        for (const auto& j : list["jobs"]) {
+          state[j["id"].get<std::string>()] = j["state"].get<std::string>();
+          running += j["state"] == "running";
+          queued += j["state"] == "queued";
+        }
+        return running == 2 && queued == 1;
+      },
+      20s),
+      c.request("GET", "/v1/jobs").body << "\n" << json(k.server.jobs(job_namespace)).dump());
+  for (const auto& want : {"queued", "running"})
+    for (const auto& [id, s] : state)
+      if (s == want) BOOST_TEST(c.request("DELETE", "/v1/jobs/" + id).status == 202, id);
+  auto list = wait_all_terminal(c, 3, 20s);
+  for (const auto& j : list["jobs"]) BOOST_TEST(j["state"] == "cancelled", j.dump());
+  // The two running jobs' Jobs are deleted; the queued one never had a Job.
+  BOOST_TEST(test::poll_until([&] { return k.jobs().empty(); }, 10s), k.jobs().size());
+  BOOST_TEST(k.server.count(Endpoint::create_job) == 2u);
+  BOOST_TEST(k.server.count(Endpoint::delete_job, 200) == 2u);
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(kill_9_with_jobs_running_then_restart_creates_no_job_twice) {
