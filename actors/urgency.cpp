@@ -39,13 +39,12 @@ void remove_entry(self_ptr self, std::string job_id) {  // by value: it may live
   q.erase(std::remove_if(q.begin(), q.end(), [&](const Entry& e) { return e.spec.id == job_id; }), q.end());
 }
 
-QueuedJob evaluate(self_ptr self, const Entry& e, TimePoint at) {
+QueuedJob evaluate(const Entry& e, TimePoint at) {
   QueuedJob j;
   j.spec = e.spec;
   j.sequence = e.sequence;
   j.remaining = e.spec.qos - (at - e.spec.submitted_at);  // Eq. 6.1
-  auto candidates = self->state.performance->optimal_candidates(e.spec.engine, e.spec.queries);
-  j.best_estimate = candidates.empty() ? Seconds{std::numeric_limits<double>::infinity()} : candidates.front().estimate;
+  j.best_estimate = e.best_estimate;
   j.inevitably_late = j.remaining < j.best_estimate;  // W_acceptable is empty (Eq. 6.3)
   return j;
 }
@@ -53,7 +52,7 @@ QueuedJob evaluate(self_ptr self, const Entry& e, TimePoint at) {
 Snapshot snapshot(self_ptr self) {
   Snapshot s;
   s.now = now(self);
-  for (const auto& e : self->state.queue) s.queue.push_back(evaluate(self, e, s.now));
+  for (const auto& e : self->state.queue) s.queue.push_back(evaluate(e, s.now));
   std::stable_sort(s.queue.begin(), s.queue.end(), [](const QueuedJob& a, const QueuedJob& b) {
     if (a.inevitably_late != b.inevitably_late) return !a.inevitably_late;
     if (!a.inevitably_late && a.slack() != b.slack()) return a.slack() < b.slack();
@@ -164,14 +163,15 @@ void replan(self_ptr self) {
     return;
   }
   if (s.queue.empty()) return;
-  auto snap = snapshot(self);
+  // Dropping late jobs does not wait for a free worker; planning does, and a
+  // snapshot (a sort of the whole queue) is only taken when it is needed.
+  bool any_free = std::any_of(s.views.begin(), s.views.end(), [](const WorkerView& v) { return v.available; });
   if (s.config.late_jobs == LateJobs::drop) {
-    drop_inevitably_late(self, snap);
-    snap = snapshot(self);
+    drop_inevitably_late(self, snapshot(self));
     if (s.queue.empty()) return;
   }
-  bool any_free = std::any_of(s.views.begin(), s.views.end(), [](const WorkerView& v) { return v.available; });
   if (!any_free) return;
+  auto snap = snapshot(self);
   s.planning = true;
   s.trace(self, snap.now, "order", [&] { return nlohmann::json{{"queue", order_json(snap)}}; });
   self->request(s.policy, caf::infinite, plan_atom::value, snap)
@@ -203,7 +203,9 @@ void accept(self_ptr self, const JobSpec& spec) {
   }
   auto job = self->spawn<caf::linked>(synergai::job, spec, s.recorder);
   s.jobs.emplace(spec.id, job);
-  s.queue.push_back(Entry{spec, job, s.next_sequence++});
+  auto candidates = s.performance->optimal_candidates(spec.engine, spec.queries);
+  auto best = candidates.empty() ? Seconds{std::numeric_limits<double>::infinity()} : candidates.front().estimate;
+  s.queue.push_back(Entry{spec, job, s.next_sequence++, best});
   auto snap = snapshot(self);
   auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
                          [&](const QueuedJob& j) { return j.spec.id == spec.id; });

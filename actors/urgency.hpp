@@ -34,6 +34,9 @@ struct UrgencyState {
     JobSpec spec;
     job_actor job;
     std::uint64_t sequence = 0;
+    // min over workers of T_estimated: fixed for a job (the dictionary does
+    // not change), so computed once rather than at every re-evaluation.
+    Seconds best_estimate{};
   };
   UrgencyConfig config;
   std::shared_ptr<const Performance> performance;
