@@ -685,6 +685,8 @@ struct FakeApiServer::State {
     json spec = tmpl["spec"];
     if (spec.contains("nodeSelector") && spec["nodeSelector"].contains("kubernetes.io/hostname"))
       spec["nodeName"] = spec["nodeSelector"]["kubernetes.io/hostname"];
+    json waiting{{"reason", plan.waiting_reason}};
+    if (!plan.waiting_message.empty()) waiting["message"] = plan.waiting_message;
     json statuses = json::array();
     for (const auto& c : spec["containers"])
       statuses.push_back({{"name", c.value("name", std::string{})},
@@ -692,7 +694,7 @@ struct FakeApiServer::State {
                           {"ready", false},
                           {"restartCount", 0},
                           {"started", false},
-                          {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}});
+                          {"state", {{"waiting", waiting}}}});
     json pod{{"kind", "Pod"},
              {"apiVersion", "v1"},
              {"metadata",

@@ -69,6 +69,10 @@ struct JobPlan {
   // is then, so the text can use the container's start time), else `log`.
   std::string log{};
   std::function<std::string(const nlohmann::json& job, const nlohmann::json& pod)> log_of{};
+  // The pod's container waits with this reason (and message) until it starts;
+  // with starts = false, e.g. ImagePullBackOff, for good.
+  std::string waiting_reason = "ContainerCreating";
+  std::string waiting_message{};
 };
 using JobRule = std::function<JobPlan(const nlohmann::json& job)>;
 

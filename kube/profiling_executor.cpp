@@ -44,6 +44,10 @@ std::optional<unsigned long long> resource_version(const nlohmann::json& obj) {
   return std::nullopt;
 }
 
+// Container waiting reasons that no amount of waiting cures.
+const std::vector<std::string> cannot_start_reasons{"ErrImagePull", "ImagePullBackOff", "InvalidImageName",
+                                                    "CreateContainerConfigError", "CreateContainerError"};
+
 bool finished(const nlohmann::json& job) {
   auto p = job_progress(job).phase;
   return p == JobProgress::Phase::succeeded || p == JobProgress::Phase::failed;
@@ -174,26 +178,48 @@ ProfilingExecutor::Following::~Following() {
   e_.waiting_.erase(name_);
 }
 
-std::variant<nlohmann::json, std::string> ProfilingExecutor::wait_for(const std::string& name) {
+std::string ProfilingExecutor::cannot_start(const std::string& name) {
+  for (const auto& pod : client_->list_pods(fmt::format("job-name={}", name), ns_).items) {
+    const auto ptr = nlohmann::json::json_pointer{"/status/containerStatuses"};
+    if (!pod.contains(ptr) || !pod.at(ptr).is_array()) continue;
+    for (const auto& c : pod.at(ptr)) {
+      const auto w = nlohmann::json::json_pointer{"/state/waiting"};
+      if (!c.is_object() || !c.contains(w) || !c.at(w).is_object()) continue;
+      const auto reason = c.at(w).value("reason", std::string{});
+      if (std::find(cannot_start_reasons.begin(), cannot_start_reasons.end(), reason) == cannot_start_reasons.end())
+        continue;
+      auto message = c.at(w).value("message", std::string{});
+      return fmt::format("pod {} cannot start: {}{}{}", pod.value("/metadata/name"_json_pointer, std::string{}), reason,
+                         message.empty() ? "" : ": ", message);
+    }
+  }
+  return "";
+}
+
+ProfilingExecutor::Waited ProfilingExecutor::wait_for(const std::string& name) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + options_.job_timeout;
   std::unique_lock lock{mutex_};
   auto next_read = clock::now() + options_.poll_interval;
   for (;;) {
     const auto& w = waiting_[name];
-    if (finished(w.job)) return w.job;
-    if (w.gone) return fmt::format("job failed: the Job {} was deleted before it finished", name);
+    if (finished(w.job) || w.gone || !w.failure.empty()) return w;
     auto now = clock::now();
-    if (now >= deadline)
-      return fmt::format("job failed: the Job {} did not finish within {:.0f} s", name,
-                         std::chrono::duration<double>(options_.job_timeout).count());
+    if (now >= deadline) {
+      Waited out = w;
+      out.failure = fmt::format("the Job {} did not finish within {:g} s", name,
+                                std::chrono::duration<double>(options_.job_timeout).count());
+      return out;
+    }
     if (now >= next_read) {
       ++stats_.polls;
       lock.unlock();
       std::optional<nlohmann::json> read;
       bool missing = false;
+      std::string stuck;
       try {
         read = client_->get_job(name, ns_);
+        if (!finished(*read)) stuck = cannot_start(name);
       } catch (const ApiError& e) {
         if (e.is_not_found()) missing = true;
         else log::debug("kube", "profiling: reading Job {}: {}", name, e.what());
@@ -201,6 +227,7 @@ std::variant<nlohmann::json, std::string> ProfilingExecutor::wait_for(const std:
       if (read) offer(*read, false);
       lock.lock();
       if (missing) waiting_[name].gone = true;
+      if (!stuck.empty()) waiting_[name].failure = stuck;
       next_read = clock::now() + options_.poll_interval;
       continue;
     }
@@ -257,17 +284,17 @@ profiling::RunOutcome ProfilingExecutor::attempt(const profiling::PlannedRun& ru
   if (created.adopted) log::info("kube", "profiling: {} attempt {}: adopting the existing Job {}", run.id, attempt, name);
 
   auto waited = wait_for(name);
-  if (auto* why = std::get_if<std::string>(&waited)) {
-    if (why->find("did not finish") != std::string::npos) {
-      try {
-        client_->delete_job(name, ns_);
-      } catch (const ApiError& e) {
-        log::warn("kube", "profiling: deleting the unfinished Job {}: {}", name, e.what());
-      }
+  if (waited.gone) return failure(fmt::format("job failed: the Job {} was deleted before it finished", name));
+  if (!waited.failure.empty()) {
+    // It will not finish (in time): it goes now, not at its TTL.
+    try {
+      client_->delete_job(name, ns_);
+    } catch (const ApiError& e) {
+      log::warn("kube", "profiling: deleting the unfinished Job {}: {}", name, e.what());
     }
-    return failure(*why);
+    return failure("job failed: " + waited.failure);
   }
-  const auto job = std::get<nlohmann::json>(waited);
+  const auto job = waited.job;
   write_file_atomically(dir / "job.json", job.dump(2) + "\n");
   const auto progress = job_progress(job);
 

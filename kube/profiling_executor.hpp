@@ -5,7 +5,8 @@
 // started instead of creating a second one. A power-mode run first requests
 // the node's mode and waits for the node agent (kube/power_mode.hpp). The Job
 // is followed through a watch (re-listing after drops and 410s), with a
-// periodic read of the Job as a safety net; then its pod is found by the
+// periodic read of the Job (and of its pod, to give up on one that cannot
+// start: image pull errors) as a safety net; then its pod is found by the
 // job-name label, the pod's log is saved in the run's folder, split into the
 // LoadGen summary and detail logs and parsed. A failed Job, an unparsable
 // log or an INVALID result is a failure outcome, which the campaign retries.
@@ -29,7 +30,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <variant>
+#include <vector>
 
 namespace synergai::kube {
 
@@ -85,8 +86,9 @@ class ProfilingExecutor : public profiling::Executor {
 
  private:
   struct Waited {
-    nlohmann::json job;  // the newest state seen
-    bool gone = false;
+    nlohmann::json job;   // the newest state seen
+    bool gone = false;    // deleted before it finished
+    std::string failure;  // why it will not finish: its pod cannot start, or the timeout
   };
   // While it lives, what the watch says about the Job `name` is kept.
   class Following {
@@ -101,8 +103,11 @@ class ProfilingExecutor : public profiling::Executor {
     std::string name_;
   };
   profiling::RunOutcome attempt(const profiling::PlannedRun& run, int attempt, const std::filesystem::path& dir);
-  // The finished Job, or the reason there is none (it is being followed).
-  std::variant<nlohmann::json, std::string> wait_for(const std::string& name);
+  // Until the Job (being followed) finishes, goes, or will not finish.
+  Waited wait_for(const std::string& name);
+  // Why the Job's pod will never start (an image that cannot be pulled, a
+  // bad container configuration), or "".
+  std::string cannot_start(const std::string& name);
   void offer(const nlohmann::json& job, bool deleted);  // from the watch, a read or the creation
 
   std::shared_ptr<Client> client_;

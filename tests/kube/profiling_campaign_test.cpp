@@ -87,6 +87,11 @@ struct Cluster {
     p.start_after = 2ms;
     p.run_for = 15ms;
     p.succeeds = kind != "fail";
+    if (kind == "pull") {
+      p.starts = false;
+      p.waiting_reason = "ImagePullBackOff";
+      p.waiting_message = "Back-off pulling image \"registry.example/mlperf-onnxruntime:1.0\"";
+    }
     p.failure_message = "Job has reached the specified backoff limit";
     p.log_of = [r, kind](const json&, const json& pod) {
       if (kind == "garbage") return std::string{"Segmentation fault (core dumped)\n"};
@@ -367,6 +372,36 @@ BOOST_AUTO_TEST_CASE(without_a_working_watch_the_periodic_read_still_finishes_ea
   BOOST_TEST(executor.stats().polls >= 2u);
   BOOST_TEST(executor.watcher_stats().events == 0u);
   BOOST_TEST(cl.c.server.count(Endpoint::watch_jobs, 200) == 0u);
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(a_pod_that_cannot_pull_its_image_fails_the_attempt_without_waiting_for_the_timeout) {
+  profiling::PlanOptions po;
+  po.repeats = 1;
+  po.engines = {"onnx-mobilenet-op11"};
+  po.nodes = {"server"};
+  po.threads["server"] = {2};
+  Cluster cl{po};
+  cl.bad[{"onnx-mobilenet-op11/server/t2/r0", 1}] = "pull";
+  auto o = cl.options();
+  o.poll_interval = 100ms;
+  auto dir = fresh_dir("pull");
+  profiling::CampaignOptions co;
+  co.out = dir;
+  kube::ProfilingExecutor executor{cl.c.client(), tiny(), o};
+  auto started = std::chrono::steady_clock::now();
+  auto result = profiling::run_campaign(tiny(), cl.plan, executor, co);
+  BOOST_TEST((std::chrono::steady_clock::now() - started < o.job_timeout / 2));
+  BOOST_TEST(result.completed == 1u);
+  auto records = profiling::read_journal(dir / "journal.jsonl");
+  BOOST_TEST_REQUIRE(records.size() == 2u);
+  const auto& why = records[0].outcome.failure;
+  BOOST_TEST(why.starts_with("job failed: pod " + kube::job_name(executor.job_id(cl.plan[0], 1)) + "-"), why);
+  BOOST_TEST(why.ends_with(" cannot start: ImagePullBackOff: Back-off pulling image "
+                           "\"registry.example/mlperf-onnxruntime:1.0\""),
+             why);
+  BOOST_TEST(records[1].outcome.ok);
+  BOOST_TEST(cl.c.server.jobs("default").empty());  // the stuck Job was deleted
   fs::remove_all(dir);
 }
 
