@@ -49,8 +49,13 @@ void JobWatcher::run() {
     count(&WatcherStats::failures);
     ++failures;
     auto d = backoff_.delay(failures, std::nullopt);
-    log::debug("kube", "job watcher: {} failed ({}); again in {:.3f} s", what, e.what(),
-               std::chrono::duration<double>(d).count());
+    // The first failure in a row is a warning: until a list succeeds, Jobs are
+    // not followed (and `synergai serve` is not ready).
+    const double seconds = std::chrono::duration<double>(d).count();
+    if (failures == 1)
+      log::warn("kube", "job watcher: {} failed ({}); again in {:.3f} s", what, e.what(), seconds);
+    else
+      log::debug("kube", "job watcher: {} failed ({}); again in {:.3f} s", what, e.what(), seconds);
     return wait(d);
   };
 
