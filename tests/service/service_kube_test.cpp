@@ -47,12 +47,13 @@ struct KubeFixture {
   std::filesystem::path dir;
   kube::fake::FakeApiServer server;
   std::filesystem::path config;
-  std::uint16_t port = test::free_port();
+  std::uint16_t port = 0;  // the service's; picked once the fake server holds its own
 
   explicit KubeFixture(const std::string& name) : dir{test::temp_dir(name)} {
     server.add_node("server-1", {{"kubernetes.io/hostname", "server-1"}});
     server.add_node("jetson-nx-1", {{"kubernetes.io/hostname", "jetson-nx-1"}});
     server.start();
+    port = test::free_port();
     auto kubeconfig = dir / "kubeconfig.yaml";
     std::ofstream{kubeconfig} << fmt::format(
         "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
