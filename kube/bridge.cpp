@@ -232,6 +232,16 @@ void mark_started(bridge_pointer self, Tracked& t, TimePoint at) {
   self->send(t.listener, started_atom::value, t.job_id, t.started_at);
 }
 
+// When a transition happened. Kubernetes stamps Job transitions to the
+// second (the true instant lies in [stamp, stamp + 1 s)): one seen within
+// that second is dated when it was seen, which is closer; one seen later (a
+// Job found after a restart) keeps its stamp; none: when it was seen.
+TimePoint dated(std::optional<TimePoint> stamp, TimePoint seen) {
+  if (!stamp) return seen;
+  const auto lag = seen - *stamp;
+  return lag >= Seconds{0} && lag < Seconds{1} ? seen : *stamp;
+}
+
 // Moves a tracked job forward to what `obj` says; never backwards.
 void evaluate(bridge_pointer self, const std::string& name, const nlohmann::json& obj) {
   auto it = self->state.jobs.find(name);
@@ -239,12 +249,13 @@ void evaluate(bridge_pointer self, const std::string& name, const nlohmann::json
   Tracked& t = it->second;
   if (!is_our_job(obj, t.job_id)) return;
   auto p = job_progress(obj);
-  if (p.started) mark_started(self, t, p.started_at.value_or(wall_now()));
+  const auto seen = wall_now();
+  if (p.started) mark_started(self, t, dated(p.started_at, seen));
   if (p.phase == JobProgress::Phase::succeeded) {
-    mark_started(self, t, p.started_at.value_or(p.finished_at.value_or(wall_now())));
-    finish(self, name, Outcome::succeeded, p.finished_at.value_or(wall_now()), "");
+    mark_started(self, t, dated(p.started_at ? p.started_at : p.finished_at, seen));
+    finish(self, name, Outcome::succeeded, dated(p.finished_at, seen), "");
   } else if (p.phase == JobProgress::Phase::failed) {
-    finish(self, name, Outcome::failed, p.finished_at.value_or(wall_now()), p.message);
+    finish(self, name, Outcome::failed, dated(p.finished_at, seen), p.message);
   }
 }
 
