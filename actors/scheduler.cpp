@@ -47,6 +47,10 @@ TimePoint Scheduler::now() const { return timeline_.at(system_->clock().now()); 
 
 void Scheduler::submit(const JobSpec& spec) { caf::anon_send(urgency_, resubmit_atom::value, spec); }
 
+void Scheduler::resume(const JobSpec& spec, const std::string& node, const ExecConfig& config) {
+  caf::anon_send(urgency_, resume_atom::value, spec, Candidate{node, config, {}});
+}
+
 void Scheduler::cancel_queued(const std::string& job_id) { caf::anon_send(urgency_, cancel_atom::value, job_id); }
 
 void Scheduler::cancel_running(const std::string& job_id) { caf::anon_send(executor_, cancel_atom::value, job_id); }

@@ -38,6 +38,9 @@ class Scheduler {
   TimePoint now() const;
   // Queues a job; it keeps spec.submitted_at (its waiting time counts from there).
   void submit(const JobSpec& spec);
+  // Puts a job that was placed or running before a restart back on `node` in
+  // `config` (queued like submit() if that worker is not free).
+  void resume(const JobSpec& spec, const std::string& node, const ExecConfig& config);
   // Cancels a queued job (the urgency actor) or a running one (the executor).
   void cancel_queued(const std::string& job_id);
   void cancel_running(const std::string& job_id);

@@ -52,7 +52,8 @@ QueuedJob evaluate(const Entry& e, TimePoint at) {
 Snapshot snapshot(self_ptr self) {
   Snapshot s;
   s.now = now(self);
-  for (const auto& e : self->state.queue) s.queue.push_back(evaluate(e, s.now));
+  for (const auto& e : self->state.queue)
+    if (!e.pinned) s.queue.push_back(evaluate(e, s.now));
   std::stable_sort(s.queue.begin(), s.queue.end(), [](const QueuedJob& a, const QueuedJob& b) {
     if (a.inevitably_late != b.inevitably_late) return !a.inevitably_late;
     if (!a.inevitably_late && a.slack() != b.slack()) return a.slack() < b.slack();
@@ -195,24 +196,77 @@ void replan(self_ptr self) {
           });
 }
 
-void accept(self_ptr self, const JobSpec& spec) {
+// Spawns the job's actor and queues it; false for an id already known.
+bool admit(self_ptr self, const JobSpec& spec, bool pinned) {
   auto& s = self->state;
   if (s.jobs.count(spec.id)) {
     self->send(s.recorder, anomaly_atom::value, fmt::format("urgency: job id {} submitted twice", spec.id));
-    return;
+    return false;
   }
   auto job = self->spawn<caf::linked>(synergai::job, spec, s.recorder);
   s.jobs.emplace(spec.id, job);
   auto candidates = s.performance->optimal_candidates(spec.engine, spec.queries);
   auto best = candidates.empty() ? Seconds{std::numeric_limits<double>::infinity()} : candidates.front().estimate;
-  s.queue.push_back(Entry{spec, job, s.next_sequence++, best});
+  s.queue.push_back(Entry{spec, job, s.next_sequence++, best, pinned});
+  return true;
+}
+
+// The policy hears of a job when it becomes plannable.
+void announce(self_ptr self, const JobSpec& spec) {
   auto snap = snapshot(self);
   auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
                          [&](const QueuedJob& j) { return j.spec.id == spec.id; });
-  s.trace(self, snap.now, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
-  self->send(s.policy, submit_atom::value, *it, snap);
+  self->state.trace(self, snap.now, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
+  if (it != snap.queue.end()) self->send(self->state.policy, submit_atom::value, *it, snap);
+}
+
+void accept(self_ptr self, const JobSpec& spec) {
+  if (!admit(self, spec, false)) return;
+  announce(self, spec);
   schedule_tick(self);
   replan(self);
+}
+
+// A job placed or running before a restart goes back to its node in its
+// configuration, ahead of any plan: with the Kubernetes executor its Job is
+// still there and the bridge adopts it. The node's view is taken at once so
+// no plan offers it to another job; if the worker refuses after all (or the
+// node is gone), the job is queued like any other.
+void resume(self_ptr self, const JobSpec& spec, Candidate where) {
+  auto& s = self->state;
+  auto index = worker_index(self, where.node);
+  auto estimate = s.performance->estimate(spec.engine, where.node, where.config, spec.queries);
+  if (!index || !estimate || !s.views[*index].available) {
+    self->send(s.recorder, anomaly_atom::value,
+               fmt::format("urgency: job {} cannot resume on {} ({}): queued again", spec.id, where.node, where.config));
+    return accept(self, spec);
+  }
+  if (!admit(self, spec, true)) return;
+  where.estimate = *estimate;
+  s.views[*index].available = false;
+  auto unpin = [self, id = spec.id] {
+    auto* e = entry_of(self, id);
+    if (!e) return;
+    e->pinned = false;
+    announce(self, e->spec);
+    schedule_tick(self);
+    replan(self);
+  };
+  self->request(s.workers[*index], caf::infinite, reserve_atom::value, spec.id)
+      .then(
+          [=](bool granted) {
+            self->state.trace(self, now(self), "resume", [&] {
+              return nlohmann::json{{"job", spec.id}, {"node", where.node}, {"granted", granted}};
+            });
+            const Entry* e = entry_of(self, spec.id);
+            if (granted && e) return place(self, *e, where);
+            unpin();
+          },
+          [=](caf::error& err) {
+            self->send(self->state.recorder, anomaly_atom::value,
+                       fmt::format("urgency: reserve on {} failed: {}", where.node, self->system().render(err)));
+            unpin();
+          });
 }
 
 }  // namespace
@@ -247,6 +301,7 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
         accept(self, spec);
       },
       [=](resubmit_atom, const JobSpec& spec) { accept(self, spec); },
+      [=](resume_atom, const JobSpec& spec, const Candidate& where) { resume(self, spec, where); },
       [=](tick_atom) {
         self->state.ticking = false;
         if (self->state.queue.empty()) return;

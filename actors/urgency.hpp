@@ -37,6 +37,9 @@ struct UrgencyState {
     // min over workers of T_estimated: fixed for a job (the dictionary does
     // not change), so computed once rather than at every re-evaluation.
     Seconds best_estimate{};
+    // Resumed on its node after a restart: not planned while the reservation
+    // of that node is under way.
+    bool pinned = false;
   };
   UrgencyConfig config;
   std::shared_ptr<const Performance> performance;

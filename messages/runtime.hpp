@@ -43,6 +43,9 @@ using connect_atom = caf::atom_constant<caf::atom("connect")>;
 // Like submit, but the job keeps its submission instant (the service stamps it
 // when it accepts the job, and a replayed journal keeps the original one).
 using resubmit_atom = caf::atom_constant<caf::atom("resubmit")>;
+// A job that was placed or running before a restart, back to its node and
+// configuration (Candidate's estimate is recomputed by the receiver).
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 // A requested change of a job's state; illegal ones are reported as anomalies.
 struct Transition {
@@ -140,6 +143,7 @@ using worker_actor = caf::typed_actor<caf::replies_to<reserve_atom, std::string>
 using urgency_actor = caf::typed_actor<caf::reacts_to<connect_atom, std::vector<worker_actor>>,
                                        caf::reacts_to<submit_atom, JobSpec>,
                                        caf::reacts_to<resubmit_atom, JobSpec>,
+                                       caf::reacts_to<resume_atom, JobSpec, Candidate>,
                                        caf::reacts_to<tick_atom>,
                                        caf::reacts_to<released_atom, WorkerEvent>,
                                        caf::reacts_to<cancel_atom, std::string>>;
@@ -151,6 +155,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::JobRecord)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::QueuedJob)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::Snapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::Plan)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::Candidate)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::Placement)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::WorkerEvent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::TraceEvent)

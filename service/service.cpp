@@ -153,19 +153,21 @@ Service::~Service() { stop(); }
 void Service::start() {
   auto replay = read_journal(config_.journal);
   std::vector<JobSpec> unfinished;
+  std::vector<JobRecord> resumed;
   {
     std::lock_guard lock{mutex_};
     for (auto& r : replay.jobs) {
       order_.push_back(r.spec.id);
       if (is_terminal(r.state)) {
         jobs_.emplace(r.spec.id, std::move(r));
-      } else {
-        // Queued again with its original submission instant; a job that was
-        // placed or running starts over through the queue (the Kubernetes
-        // bridge adopts its existing Job instead of creating another).
-        unfinished.push_back(r.spec);
-        jobs_.emplace(r.spec.id, fresh(r.spec));
+        continue;
       }
+      // Queued again with its original submission instant; a job that was
+      // placed or running goes back to its node and configuration (the
+      // Kubernetes bridge adopts its existing Job instead of creating another).
+      if (r.state != JobState::queued && !r.node.empty() && r.config) resumed.push_back(r);
+      else unfinished.push_back(r.spec);
+      jobs_.emplace(r.spec.id, fresh(r.spec));
     }
   }
   replayed_ = replay.jobs.size();
@@ -179,9 +181,12 @@ void Service::start() {
   options.speedup = config_.simulated.speedup;
   scheduler_ = std::make_unique<Scheduler>(testbed_, dictionary_, options, executor_,
                                            [this](const JobRecord& r) { observe(r); });
+  // Resumed jobs first: their nodes are taken before any queued job is planned.
+  for (const auto& r : resumed) scheduler_->resume(r.spec, r.node, *r.config);
   for (const auto& spec : unfinished) scheduler_->submit(spec);
-  log::info("service", "journal {}: {} jobs replayed ({} queued again, {} lines, {} skipped)", config_.journal.string(),
-            replay.jobs.size(), unfinished.size(), replay.lines, replay.skipped);
+  log::info("service", "journal {}: {} jobs replayed ({} back on their nodes, {} queued again, {} lines, {} skipped)",
+            config_.journal.string(), replay.jobs.size(), resumed.size(), unfinished.size(), replay.lines,
+            replay.skipped);
   ready_ = true;
 }
 

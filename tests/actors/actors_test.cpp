@@ -47,7 +47,7 @@ struct VirtualSystem {
 // Stands in for the urgency actor: remembers what workers report.
 urgency_actor::behavior_type fake_urgency(urgency_actor::pointer, std::shared_ptr<std::vector<WorkerEvent>> out) {
   return {[](connect_atom, const std::vector<worker_actor>&) {}, [](submit_atom, const JobSpec&) {},
-          [](resubmit_atom, const JobSpec&) {}, [](tick_atom) {},
+          [](resubmit_atom, const JobSpec&) {}, [](resume_atom, const JobSpec&, const Candidate&) {}, [](tick_atom) {},
           [=](released_atom, const WorkerEvent& e) { out->push_back(e); }, [](cancel_atom, const std::string&) {}};
 }
 

@@ -353,6 +353,13 @@ BOOST_AUTO_TEST_CASE(kill_9_with_jobs_running_then_restart_creates_no_job_twice)
     BOOST_TEST_REQUIRE(jobs.count(name) == 1u, name);
     BOOST_TEST(jobs.at(name)["metadata"]["uid"] == uid, name);
   }
+  // Each job's record names the node its Job ran on: an adopted Job is resumed
+  // on the worker it was placed on before the kill, not placed again.
+  for (const auto& j : list["jobs"]) {
+    const auto name = kube::job_name(j["id"].get<std::string>());
+    auto node = jobs.at(name)["spec"]["template"]["spec"]["nodeSelector"]["kubernetes.io/hostname"];
+    BOOST_TEST(node == kubernetes_node.at(j["node"].get<std::string>()), name << " " << node.dump());
+  }
   BOOST_TEST(k.server.count(Endpoint::create_job, 201) == n);
   BOOST_TEST(k.server.count(Endpoint::delete_job) == 0u);
   BOOST_TEST_MESSAGE(fmt::format("{} Jobs existed at the kill ({} unfinished); {} create requests answered 409 "
