@@ -13,16 +13,9 @@
 using namespace synergai;
 using nlohmann::json;
 using kube::fake::Endpoint;
+using test::sample_job;
 
 namespace {
-
-json sample_job(const std::string& id, const std::string& ns = "default") {
-  auto tb = config::load_testbed(test::source_path("config/examples/tiny.yaml"));
-  kube::ManifestOptions o;
-  o.namespace_name = ns;
-  return kube::job_manifest(JobSpec{id, "onnx-mobilenet-op11", 10, Seconds{5}, {}}, *tb.find_engine("onnx-mobilenet-op11"),
-                            *tb.find_node("server"), ExecConfig{2, {}}, o);
-}
 
 template <class F>
 kube::ApiError api_error_of(F&& f) {
@@ -187,7 +180,9 @@ BOOST_AUTO_TEST_CASE(invalid_job_gets_422_with_causes) {
   wrong_type["spec"]["backoffLimit"] = "0";
   BOOST_TEST(api_error_of([&] { client->create_job(wrong_type); }).code() == 400);
 
-  auto wrong_ns = sample_job("bad4", "elsewhere");
+  kube::ManifestOptions elsewhere;
+  elsewhere.namespace_name = "elsewhere";
+  auto wrong_ns = sample_job("bad4", elsewhere);
   wrong_ns["metadata"]["namespace"] = "elsewhere";
   auto path_ns = api_error_of([&] {
     client->request("POST", "/apis/batch/v1/namespaces/default/jobs", wrong_ns.dump());

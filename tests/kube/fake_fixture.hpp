@@ -2,8 +2,11 @@
 // server's CA, bearer token), plus client options that keep tests fast.
 #pragma once
 
+#include "config/testbed.hpp"
 #include "kube/client.hpp"
 #include "kube/fake_apiserver.hpp"
+#include "kube/manifest.hpp"
+#include "tests/support.hpp"
 
 #include <chrono>
 #include <functional>
@@ -11,6 +14,15 @@
 #include <thread>
 
 namespace synergai::test {
+
+// A Job manifest as the bridge makes it: onnx-mobilenet-op11 of the tiny
+// example testbed on its node "server", 10 queries, 2 threads.
+inline nlohmann::json sample_job(const std::string& id, const kube::ManifestOptions& options = {}) {
+  static const auto tb = config::load_testbed(source_path("config/examples/tiny.yaml"));
+  return kube::job_manifest(JobSpec{id, "onnx-mobilenet-op11", 10, Seconds{5}, {}},
+                            *tb.find_engine("onnx-mobilenet-op11"), *tb.find_node("server"), ExecConfig{2, {}},
+                            options);
+}
 
 struct FakeCluster {
   explicit FakeCluster(kube::fake::ServerOptions options = {}) : server{std::move(options)} { server.start(); }

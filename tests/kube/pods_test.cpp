@@ -14,17 +14,10 @@ using namespace synergai;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using kube::fake::Endpoint;
+using test::sample_job;
 using kube::fake::Faults;
 
 namespace {
-
-json sample_job(const std::string& id, std::optional<int> ttl = 600) {
-  static auto tb = config::load_testbed(test::source_path("config/examples/tiny.yaml"));
-  kube::ManifestOptions o;
-  o.ttl_seconds_after_finished = ttl;
-  return kube::job_manifest(JobSpec{id, "onnx-mobilenet-op11", 10, Seconds{5}, {}},
-                            *tb.find_engine("onnx-mobilenet-op11"), *tb.find_node("server"), ExecConfig{2, {}}, o);
-}
 
 std::vector<json> pods_of(kube::Client& client, const std::string& job) {
   return client.list_pods("job-name=" + job).items;
@@ -134,7 +127,9 @@ BOOST_AUTO_TEST_CASE(ttl_collects_the_pod_with_its_job) {
     return p;
   });
   auto client = c.client();
-  const std::string name = client->create_job(sample_job("p3", 0))["metadata"]["name"];
+  kube::ManifestOptions zero_ttl;
+  zero_ttl.ttl_seconds_after_finished = 0;
+  const std::string name = client->create_job(sample_job("p3", zero_ttl))["metadata"]["name"];
   BOOST_TEST(test::eventually([&] { return !c.server.job("default", name); }));
   BOOST_TEST(c.server.pods("default").empty());
 }

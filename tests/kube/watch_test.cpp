@@ -15,15 +15,10 @@ using namespace synergai;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using kube::fake::Endpoint;
+using test::sample_job;
 using kube::fake::Faults;
 
 namespace {
-
-json sample_job(const std::string& id) {
-  static auto tb = config::load_testbed(test::source_path("config/examples/tiny.yaml"));
-  return kube::job_manifest(JobSpec{id, "onnx-mobilenet-op11", 10, Seconds{5}, {}},
-                            *tb.find_engine("onnx-mobilenet-op11"), *tb.find_node("server"), ExecConfig{1, {}});
-}
 
 kube::fake::JobPlan quick(const json&) {
   kube::fake::JobPlan p;
