@@ -70,7 +70,7 @@ std::string render(const Characterization& c, const std::string& source) {
   std::string out = fmt::format("Characterization of {} (testbed {}): {} points\n", source, c.testbed, c.points);
   for (const auto& n : c.nodes) {
     out += fmt::format("\nnode {}\n", n.node);
-    if (!n.scaling.empty()) {
+    if (n.scales()) {
       out += "  QPS speed-up over 1 thread (mean over engines [min, max]; thesis: its x86 node, reference §4):\n";
       for (const auto& s : n.scaling)
         out += fmt::format("    {:>3} threads: {:5.2f}x [{:.2f}, {:.2f}]{}\n", s.threads, s.mean, s.min, s.max,

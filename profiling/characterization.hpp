@@ -42,6 +42,9 @@ struct NodeCharacterization {
   std::vector<ThreadScaling> scaling;  // thread counts of points without a mode, ascending
   std::vector<ModeShare> modes;        // ascending mode id
   std::vector<RankedEngine> ranking;   // fastest c* first
+
+  // Whether there is a scaling to show: more than one thread count.
+  bool scales() const { return scaling.size() > 1; }
 };
 
 struct Characterization {

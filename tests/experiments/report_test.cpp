@@ -178,7 +178,8 @@ BOOST_AUTO_TEST_CASE(characterization_figures_have_a_data_file_per_panel_and_a_c
   cpu.scaling.push_back({3, 2.5, 2, 3, {{"a", 3.0}, {"b", 2.0}}, std::nullopt});
   profiling::NodeCharacterization jetson{"jetson", {}, {}, {}};
   jetson.modes.push_back({7, 0.5, {{"a", 0.5}}});
-  profiling::NodeCharacterization empty{"empty", {}, {}, {}};
+  profiling::NodeCharacterization empty{"empty", {}, {}, {}};  // one thread count: nothing to draw
+  empty.scaling.push_back({1, 1, 1, 1, {{"a", 1.0}}, 1.0});
   c.nodes = {cpu, jetson, empty};
 
   auto files = characterization_files(c);

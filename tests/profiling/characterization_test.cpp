@@ -63,6 +63,15 @@ BOOST_AUTO_TEST_CASE(speedups_mode_shares_and_ranking_of_a_handmade_dictionary) 
   auto text = render(c, "hand.json");
   BOOST_TEST(text.find("2 threads:  1.75x [1.50, 2.00]   thesis 1.6x") != std::string::npos, text);
   BOOST_TEST(text.find("mode   1:  37.5%") != std::string::npos, text);
+
+  // A node measured at one thread count only has no scaling to show.
+  config::Dictionary one;
+  one.testbed = "hand";
+  one.add(point("a", "cpu", 1, {}, 10));
+  one.set_optimum("a", "cpu", ExecConfig{1, {}});
+  auto single = characterize(one);
+  BOOST_TEST(!single.nodes.at(0).scales());
+  BOOST_TEST(render(single, "one.json").find("speed-up") == std::string::npos, render(single, "one.json"));
 }
 
 BOOST_AUTO_TEST_CASE(the_thesis_dictionary_shows_the_thesis_x86_curve) {
