@@ -25,6 +25,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using kube::fake::Endpoint;
 using kube::fake::Faults;
+using test::fresh_dir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,12 +33,6 @@ namespace {
 const config::Testbed& tiny() {
   static const auto tb = config::load_testbed(test::source_path("config/examples/tiny.yaml"));
   return tb;
-}
-
-fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / fmt::format("synergai-kube-campaign-{}-{}", name, ::getpid());
-  fs::remove_all(dir);
-  return dir;
 }
 
 // What the "engine" measures: exact in the summary's six decimals.

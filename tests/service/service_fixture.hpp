@@ -3,6 +3,7 @@
 #pragma once
 
 #include "service/http_client.hpp"
+#include "tests/support.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -23,13 +24,6 @@
 namespace synergai::test {
 
 using namespace std::chrono_literals;
-
-inline std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / fmt::format("synergai-{}-{}", name, ::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 inline nlohmann::json body_of(const service::HttpResult& r) { return nlohmann::json::parse(r.body); }
 

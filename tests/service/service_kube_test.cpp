@@ -49,7 +49,7 @@ struct KubeFixture {
   std::filesystem::path config;
   std::uint16_t port = 0;  // the service's; picked once the fake server holds its own
 
-  explicit KubeFixture(const std::string& name) : dir{test::temp_dir(name)} {
+  explicit KubeFixture(const std::string& name) : dir{test::fresh_dir(name)} {
     server.add_node("server-1", {{"kubernetes.io/hostname", "server-1"}});
     server.add_node("jetson-nx-1", {{"kubernetes.io/hostname", "jetson-nx-1"}});
     server.start();

@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 using test::body_of;
 using test::Child;
 using test::free_port;
-using test::temp_dir;
+using test::fresh_dir;
 using test::wait_all_terminal;
 using test::wait_ready;
 
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(service_api)
 
 BOOST_AUTO_TEST_CASE(jobs_run_and_api_metrics_agree) {
-  auto dir = temp_dir("flow");
+  auto dir = fresh_dir("flow");
   InProcess s{write_config(dir, 1000)};
   service::HttpClient c{s.url()};
   BOOST_TEST(c.request("GET", "/healthz").status == 200);
@@ -166,7 +166,7 @@ BOOST_AUTO_TEST_CASE(jobs_run_and_api_metrics_agree) {
 }
 
 BOOST_AUTO_TEST_CASE(cancel_queued_and_running) {
-  auto dir = temp_dir("cancel");
+  auto dir = fresh_dir("cancel");
   InProcess s{write_config(dir, 1)};  // real durations: the first jobs run for ~20 s
   service::HttpClient c{s.url()};
   for (int i = 0; i < 4; ++i)
@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(cancel_queued_and_running) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_requests_get_their_status_and_field) {
-  auto dir = temp_dir("bad");
+  auto dir = fresh_dir("bad");
   std::ofstream{dir / "token"} << "s3cret\n";
   InProcess s{write_config(dir, 1000, fmt::format("auth:\n  token_file: {}\nlimits:\n  max_body_bytes: 1024\n",
                                                   (dir / "token").string()))};
@@ -247,7 +247,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(service_journal)
 
 BOOST_AUTO_TEST_CASE(replay_keeps_the_latest_record_and_skips_a_torn_line) {
-  auto dir = temp_dir("journal");
+  auto dir = fresh_dir("journal");
   auto path = dir / "j.jsonl";
   {
     service::Journal j{path, 1 << 20, {}};
@@ -274,7 +274,7 @@ BOOST_AUTO_TEST_CASE(replay_keeps_the_latest_record_and_skips_a_torn_line) {
 }
 
 BOOST_AUTO_TEST_CASE(compaction_keeps_one_line_per_job) {
-  auto dir = temp_dir("compact");
+  auto dir = fresh_dir("compact");
   auto path = dir / "j.jsonl";
   std::vector<JobRecord> table;
   for (int i = 0; i < 3; ++i) {
@@ -293,7 +293,7 @@ BOOST_AUTO_TEST_CASE(compaction_keeps_one_line_per_job) {
 }
 
 BOOST_AUTO_TEST_CASE(kill_9_and_restart_loses_nothing) {
-  auto dir = temp_dir("crash");
+  auto dir = fresh_dir("crash");
   auto config = write_config(dir, 20);
   auto port = free_port();
   service::Url url{"127.0.0.1", port};
