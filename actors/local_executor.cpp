@@ -4,7 +4,6 @@
 
 #include <caf/send.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -66,12 +65,9 @@ local_executor_actor::behavior_type local_executor(local_executor_actor::statefu
         } else if (auto why = failure_reason(exit, running.limit); !why.empty()) {
           outcome.outcome = Outcome::failed;
           outcome.message = why;
-        } else {
-          auto result = nlohmann::json::parse(exit.out, nullptr, false);
-          if (result.is_discarded() || !result.is_object() || !result.contains("qps")) {
-            outcome.outcome = Outcome::failed;
-            outcome.message = "engine printed no result";
-          }
+        } else if (!parse_engine_result(exit.out)) {
+          outcome.outcome = Outcome::failed;
+          outcome.message = "engine printed no result";
         }
         self->send(running.listener, finished_atom::value, std::move(outcome));
       },

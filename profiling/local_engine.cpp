@@ -62,6 +62,16 @@ std::string failure_reason(const ChildExit& e, Seconds time_limit) {
   return {};
 }
 
+std::optional<EngineResult> parse_engine_result(std::string_view out) {
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  auto number = [&](const char* key) {
+    return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : -1.0;
+  };
+  EngineResult r{number("qps"), number("preprocessing_s"), number("inference_s")};
+  if (!(r.qps > 0) || r.preprocessing_s < 0 || !(r.inference_s > 0)) return std::nullopt;
+  return r;
+}
+
 namespace {
 
 cpu_set_t own_affinity() {
@@ -125,19 +135,15 @@ RunOutcome LocalExecutor::run(const PlannedRun& run, int, const std::filesystem:
     out.failure = "job failed: " + why;
     return out;
   }
-  auto j = nlohmann::json::parse(exit.out, nullptr, false);
-  auto number = [&](const char* key) {
-    return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : -1.0;
-  };
-  double qps = number("qps"), pre = number("preprocessing_s"), inference = number("inference_s");
-  if (!(qps > 0) || pre < 0 || !(inference > 0)) {
+  auto result = parse_engine_result(exit.out);
+  if (!result) {
     out.failure = "log unparsable: the engine printed no complete result (engine.json)";
     return out;
   }
   out.ok = true;
-  out.qps = qps;
-  out.preprocessing_s = pre;
-  out.inference_s = inference;
+  out.qps = result->qps;
+  out.preprocessing_s = result->preprocessing_s;
+  out.inference_s = result->inference_s;
   out.queries = options_.queries;
   out.loadgen_version = "synergai engine " SYNERGAI_VERSION;
   return out;

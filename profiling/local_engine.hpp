@@ -11,7 +11,9 @@
 #include "support/process.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace synergai {
@@ -37,6 +39,15 @@ std::filesystem::path self_executable();
 
 // A readable reason for a failed engine exit, or empty when it succeeded.
 std::string failure_reason(const ChildExit& e, Seconds time_limit);
+
+// The timings in what the engine printed, when it printed a complete result:
+// a JSON object with qps > 0, preprocessing_s >= 0 and inference_s > 0.
+struct EngineResult {
+  double qps = 0;
+  double preprocessing_s = 0;
+  double inference_s = 0;
+};
+std::optional<EngineResult> parse_engine_result(std::string_view out);
 
 // The CPUs this process may run on (its own affinity mask).
 int available_cpus();
