@@ -24,15 +24,6 @@
 
 namespace {
 
-std::string kubeconfig_text(const synergai::kube::fake::FakeApiServer& server, const std::string& ns) {
-  return fmt::format(
-      "apiVersion: v1\nkind: Config\nclusters:\n- name: synergai-fake\n  cluster:\n    server: {}\n"
-      "    certificate-authority-data: {}\nusers:\n- name: synergai-fake\n  user:\n    token: {}\n"
-      "contexts:\n- name: synergai-fake\n  context:\n    cluster: synergai-fake\n    user: synergai-fake\n"
-      "    namespace: {}\ncurrent-context: synergai-fake\npreferences: {{}}\n",
-      server.url(), synergai::kube::base64_encode(server.ca().cert_pem), server.token(), ns);
-}
-
 // A LoadGen SingleStream run as the pod of `job` would print it: QPS 10 per
 // thread (times the power-mode id's tenth for modes), pre-processing 1 s.
 std::string loadgen_log(const nlohmann::json& job, const nlohmann::json& pod) {
@@ -127,7 +118,7 @@ int main(int argc, char** argv) {
     server.start();
     {
       std::ofstream out{kubeconfig};
-      out << kubeconfig_text(server, ns);
+      out << server.kubeconfig(ns);
       if (!out) throw RuntimeError{fmt::format("cannot write {}", kubeconfig)};
     }
     fmt::print("synergai-fake-apiserver: serving {} (kubeconfig: {})\n", server.url(), kubeconfig);

@@ -1,6 +1,9 @@
 #include "kube/fake_apiserver.hpp"
 
 #include "kube/api_error.hpp"
+#include "kube/fake_discovery.hpp"
+#include "kube/fake_query.hpp"
+#include "kube/kubeconfig.hpp"
 #include "kube/power_mode.hpp"
 #include "support/errors.hpp"
 #include "support/log.hpp"
@@ -26,6 +29,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <variant>
 
 namespace synergai::kube::fake {
 
@@ -40,11 +44,13 @@ using steady = std::chrono::steady_clock;
 std::string to_string(Endpoint e) {
   switch (e) {
     case Endpoint::version: return "version";
+    case Endpoint::discovery: return "discovery";
     case Endpoint::create_job: return "create_job";
     case Endpoint::get_job: return "get_job";
     case Endpoint::list_jobs: return "list_jobs";
     case Endpoint::watch_jobs: return "watch_jobs";
     case Endpoint::delete_job: return "delete_job";
+    case Endpoint::patch_job: return "patch_job";
     case Endpoint::list_nodes: return "list_nodes";
     case Endpoint::get_node: return "get_node";
     case Endpoint::patch_node: return "patch_node";
@@ -66,21 +72,6 @@ std::string now_rfc3339() {
   return buf;
 }
 
-std::string percent_decode(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -91,63 +82,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
     start = pos + 1;
   }
   return out;
-}
-
-// --- label selectors (equality-based) ----------------------------------------
-
-struct Requirement {
-  std::string key;
-  enum class Op { eq, ne, exists, not_exists } op = Op::eq;
-  std::string value;
-};
-
-std::optional<std::vector<Requirement>> parse_selector(const std::string& text) {
-  std::vector<Requirement> out;
-  static const std::regex key_re{R"(([a-z0-9A-Z.\-]+/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)"};
-  static const std::regex value_re{R"(([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)?)"};
-  if (text.empty()) return out;
-  for (auto term : split(text, ',')) {
-    term.erase(std::remove(term.begin(), term.end(), ' '), term.end());
-    Requirement r;
-    if (auto p = term.find("!="); p != std::string::npos) {
-      r = {term.substr(0, p), Requirement::Op::ne, term.substr(p + 2)};
-    } else if (auto p2 = term.find("=="); p2 != std::string::npos) {
-      r = {term.substr(0, p2), Requirement::Op::eq, term.substr(p2 + 2)};
-    } else if (auto p3 = term.find('='); p3 != std::string::npos) {
-      r = {term.substr(0, p3), Requirement::Op::eq, term.substr(p3 + 1)};
-    } else if (!term.empty() && term[0] == '!') {
-      r = {term.substr(1), Requirement::Op::not_exists, ""};
-    } else {
-      r = {term, Requirement::Op::exists, ""};
-    }
-    if (!std::regex_match(r.key, key_re) || !std::regex_match(r.value, value_re)) return std::nullopt;
-    out.push_back(r);
-  }
-  return out;
-}
-
-bool matches(const std::vector<Requirement>& sel, const json& obj) {
-  const json* labels = nullptr;
-  if (obj.contains("metadata") && obj["metadata"].contains("labels")) labels = &obj["metadata"]["labels"];
-  for (const auto& r : sel) {
-    std::optional<std::string> v;
-    if (labels && labels->contains(r.key) && (*labels)[r.key].is_string()) v = (*labels)[r.key].get<std::string>();
-    switch (r.op) {
-      case Requirement::Op::eq:
-        if (!v || *v != r.value) return false;
-        break;
-      case Requirement::Op::ne:
-        if (v && *v == r.value) return false;
-        break;
-      case Requirement::Op::exists:
-        if (!v) return false;
-        break;
-      case Requirement::Op::not_exists:
-        if (v) return false;
-        break;
-    }
-  }
-  return true;
 }
 
 // --- Job validation, as the API server does it --------------------------------
@@ -394,7 +328,7 @@ struct FakeApiServer::State {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), req.version()};
     res.set(bhttp::field::server, "synergai-fake-apiserver");
     res.set(bhttp::field::content_type, "application/json");
-    for (const auto& [k, v] : headers) res.set(k, v);
+    for (const auto& [k, v] : headers) res.insert(k, v);
     res.keep_alive(req.keep_alive());
     res.body() = body.dump();
     res.prepare_payload();
@@ -452,25 +386,30 @@ struct FakeApiServer::State {
   bool handle(Stream& s, const Req& req) {
     std::string target{req.target()};
     std::string path = target.substr(0, target.find('?'));
-    std::map<std::string, std::string> query;
-    if (auto q = target.find('?'); q != std::string::npos)
-      for (const auto& kv : split(target.substr(q + 1), '&')) {
-        auto eq = kv.find('=');
-        query[percent_decode(kv.substr(0, eq))] = eq == std::string::npos ? "" : percent_decode(kv.substr(eq + 1));
-      }
+    Query query;
+    std::optional<QueryError> query_error;
+    try {
+      if (auto q = target.find('?'); q != std::string::npos) query = parse_query(std::string_view{target}.substr(q + 1));
+    } catch (const QueryError& e) {
+      query_error = e;
+    }
     auto parts = split(path, '/');  // "", "apis", ...
     const std::string method{req.method_string()};
     Endpoint ep = Endpoint::other;
     std::string ns, name;
     bool bad_method = false;
+    std::optional<json> discovery = discovery_document(path, fmt::format("{}:{}", options.address, port));
     if (path == "/version") {
       ep = Endpoint::version;
+      bad_method = method != "GET";
+    } else if (discovery) {
+      ep = Endpoint::discovery;
       bad_method = method != "GET";
     } else if (parts.size() >= 6 && parts[1] == "apis" && parts[2] == "batch" && parts[3] == "v1" &&
                parts[4] == "namespaces" && parts.size() <= 8 && parts.size() >= 7 && parts[6] == "jobs") {
       ns = parts[5];
       if (parts.size() == 7) {
-        bool watch = query.count("watch") && (query["watch"] == "true" || query["watch"] == "1");
+        const bool watch = query_bool(query, "watch");
         if (method == "POST") ep = Endpoint::create_job;
         else if (method == "GET") ep = watch ? Endpoint::watch_jobs : Endpoint::list_jobs;
         else bad_method = true, ep = Endpoint::list_jobs;
@@ -478,6 +417,7 @@ struct FakeApiServer::State {
         name = parts[7];
         if (method == "GET") ep = Endpoint::get_job;
         else if (method == "DELETE") ep = Endpoint::delete_job;
+        else if (method == "PATCH") ep = Endpoint::patch_job;
         else bad_method = true, ep = Endpoint::get_job;
       }
     } else if (parts.size() >= 6 && parts.size() <= 8 && parts[1] == "api" && parts[2] == "v1" &&
@@ -547,6 +487,10 @@ struct FakeApiServer::State {
       return write_status(s, req, 405, "MethodNotAllowed",
                           fmt::format("the server does not allow this method on the requested resource"));
     }
+    if (query_error) {
+      record(ep, req, query_error->code, false, user);
+      return write_status(s, req, query_error->code, query_error->reason, query_error->what());
+    }
 
     switch (ep) {
       case Endpoint::version: {
@@ -559,7 +503,11 @@ struct FakeApiServer::State {
                            {"goVersion", "none"},
                            {"compiler", "synergai"}});
       }
-      case Endpoint::create_job: return create_job(s, req, ns, user);
+      case Endpoint::discovery: {
+        record(ep, req, 200, false, user);
+        return write_json(s, req, 200, *discovery);
+      }
+      case Endpoint::create_job: return create_job(s, req, ns, query, user);
       case Endpoint::get_job: {
         std::unique_lock lock{mutex};
         auto it = jobs.find({ns, name});
@@ -573,58 +521,20 @@ struct FakeApiServer::State {
         return write_json(s, req, 200, obj);
       }
       case Endpoint::list_jobs:
-      case Endpoint::list_nodes: {
-        auto sel = parse_selector(query["labelSelector"]);
-        if (!sel) {
-          record(ep, req, 400, false, user);
-          return write_status(s, req, 400, "BadRequest",
-                              fmt::format("unable to parse requirement: {}", query["labelSelector"]));
-        }
-        json items = json::array();
-        std::uint64_t at;
-        {
-          std::lock_guard lock{mutex};
-          at = rv;
-          if (ep == Endpoint::list_jobs) {
-            for (const auto& [key, obj] : jobs)
-              if (key.first == ns && matches(*sel, obj)) items.push_back(strip_kind(obj));
-          } else {
-            for (const auto& [key, obj] : nodes)
-              if (matches(*sel, obj)) items.push_back(strip_kind(obj));
-          }
-        }
-        record(ep, req, 200, false, user);
-        bool jobs_list = ep == Endpoint::list_jobs;
-        return write_json(s, req, 200,
-                          {{"kind", jobs_list ? "JobList" : "NodeList"},
-                           {"apiVersion", jobs_list ? "batch/v1" : "v1"},
-                           {"metadata", {{"resourceVersion", std::to_string(at)}}},
-                           {"items", items}});
-      }
+        return list_objects(s, req, ep, user, query, job_field_labels(), "JobList", "batch/v1", [&, ns] {
+          std::vector<const json*> out;
+          for (const auto& [key, obj] : jobs)
+            if (key.first == ns) out.push_back(&obj);
+          return out;
+        });
+      case Endpoint::list_nodes:
+        return list_objects(s, req, ep, user, query, node_field_labels(), "NodeList", "v1", [&] {
+          std::vector<const json*> out;
+          for (const auto& [key, obj] : nodes) out.push_back(&obj);
+          return out;
+        });
       case Endpoint::watch_jobs: return watch_jobs(s, req, ns, query, f, user);
-      case Endpoint::delete_job: {
-        std::unique_lock lock{mutex};
-        auto it = jobs.find({ns, name});
-        if (it == jobs.end()) {
-          lock.unlock();
-          return job_not_found(s, req, ep, name, user);
-        }
-        json obj = it->second;
-        const std::string uid = obj["metadata"]["uid"];
-        jobs.erase(it);
-        delete_pods_of(uid);  // propagationPolicy Background: the pods go with it
-        obj["metadata"]["deletionTimestamp"] = now_rfc3339();
-        bump(obj);
-        push_event("DELETED", ns, obj);
-        lock.unlock();
-        record(ep, req, 200, false, user);
-        json status{{"kind", "Status"},
-                    {"apiVersion", "v1"},
-                    {"metadata", json::object()},
-                    {"status", "Success"},
-                    {"details", {{"name", name}, {"group", "batch"}, {"kind", "jobs"}, {"uid", uid}}}};
-        return write_json(s, req, 200, status);
-      }
+      case Endpoint::delete_job: return delete_job(s, req, ns, name, query, user);
       case Endpoint::get_node: {
         std::unique_lock lock{mutex};
         auto it = nodes.find(name);
@@ -640,11 +550,69 @@ struct FakeApiServer::State {
         return write_json(s, req, 200, obj);
       }
       case Endpoint::patch_node: return patch_node(s, req, name, user);
-      case Endpoint::list_pods: return list_pods(s, req, ns, query, user);
+      case Endpoint::patch_job: return patch_job(s, req, ns, name, user);
+      case Endpoint::list_pods:
+        return list_objects(s, req, ep, user, query, pod_field_labels(), "PodList", "v1", [&, ns] {
+          std::vector<const json*> out;
+          for (const auto& [key, p] : pods)
+            if (key.first == ns) out.push_back(&p.object);
+          return out;
+        });
       case Endpoint::pod_log: return pod_log(s, req, ns, name, user);
       case Endpoint::other: break;
     }
     return false;
+  }
+
+  // DELETE of a Job, with its DeleteOptions: Background and Foreground take
+  // the Job's pod with it (Foreground first shows the Job with a
+  // deletionTimestamp and the foregroundDeletion finalizer), Orphan and no
+  // policy at all (batch/v1's default) leave the pod without its owner.
+  bool delete_job(Stream& s, const Req& req, const std::string& ns, const std::string& name, const Query& query,
+                  const std::string& user) {
+    const Endpoint ep = Endpoint::delete_job;
+    DeleteOptions o;
+    try {
+      o = parse_delete_options(query, req.body());
+    } catch (const QueryError& e) {
+      record(ep, req, e.code, false, user);
+      return write_status(s, req, e.code, e.reason, e.what());
+    }
+    std::unique_lock lock{mutex};
+    auto it = jobs.find({ns, name});
+    if (it == jobs.end()) {
+      lock.unlock();
+      return job_not_found(s, req, ep, name, user);
+    }
+    json obj = it->second;
+    const std::string uid = obj["metadata"]["uid"];
+    if (!o.dry_run) {
+      jobs.erase(it);
+      obj["metadata"]["deletionTimestamp"] = now_rfc3339();
+      if (o.propagation_policy == "Foreground") {
+        obj["metadata"]["finalizers"] = json::array({"foregroundDeletion"});
+        bump(obj);
+        push_event("MODIFIED", ns, obj);
+        obj["metadata"].erase("finalizers");
+      }
+      if (o.propagation_policy == "Foreground" || o.propagation_policy == "Background") {
+        delete_pods_of(uid);
+      } else {
+        for (auto& [key, p] : pods)
+          if (p.object["metadata"]["labels"].value("controller-uid", std::string{}) == uid)
+            p.object["metadata"].erase("ownerReferences"), bump(p.object);
+      }
+      bump(obj);
+      push_event("DELETED", ns, obj);
+    }
+    lock.unlock();
+    record(ep, req, 200, false, user);
+    json status{{"kind", "Status"},
+                {"apiVersion", "v1"},
+                {"metadata", json::object()},
+                {"status", "Success"},
+                {"details", {{"name", name}, {"group", "batch"}, {"kind", "jobs"}, {"uid", uid}}}};
+    return write_json(s, req, 200, status);
   }
 
   bool job_not_found(Stream& s, const Req& req, Endpoint ep, const std::string& name, const std::string& user) {
@@ -691,6 +659,7 @@ struct FakeApiServer::State {
     for (const auto& c : spec["containers"])
       statuses.push_back({{"name", c.value("name", std::string{})},
                           {"image", c.value("image", std::string{})},
+                          {"imageID", ""},  // known once the image is pulled
                           {"ready", false},
                           {"restartCount", 0},
                           {"started", false},
@@ -741,6 +710,9 @@ struct FakeApiServer::State {
         c["state"] = {{"running", {{"startedAt", now}}}};
         c["ready"] = true;
         c["started"] = true;
+        c["imageID"] = fmt::format("{}@sha256:{:064x}", c.value("image", std::string{}),
+                                   std::hash<std::string>{}(c.value("image", std::string{})));
+        c["containerID"] = fmt::format("containerd://{}", p->object["metadata"]["uid"].get<std::string>());
       } else {
         std::string started = c["state"].contains("running") ? c["state"]["running"]["startedAt"].get<std::string>() : now;
         bool ok = phase == "Succeeded";
@@ -756,28 +728,79 @@ struct FakeApiServer::State {
     bump(p->object);
   }
 
-  bool list_pods(Stream& s, const Req& req, const std::string& ns, std::map<std::string, std::string>& query,
-                 const std::string& user) {
-    const Endpoint ep = Endpoint::list_pods;
-    auto sel = parse_selector(query["labelSelector"]);
-    if (!sel) {
-      record(ep, req, 400, false, user);
-      return write_status(s, req, 400, "BadRequest", fmt::format("unable to parse requirement: {}", query["labelSelector"]));
+  // A list request as the server pages and filters it. `in_scope` runs under
+  // the lock and gives the objects of the request's namespace in name order.
+  bool list_objects(Stream& s, const Req& req, Endpoint ep, const std::string& user, const Query& query,
+                    const std::vector<std::string>& field_labels, const std::string& kind,
+                    const std::string& api_version, const std::function<std::vector<const json*>()>& in_scope) {
+    auto refuse = [&](int code, const std::string& reason, const std::string& message) {
+      record(ep, req, code, false, user);
+      return write_status(s, req, code, reason, message);
+    };
+    ListOptions o;
+    try {
+      o = parse_list_options(query, field_labels);
+    } catch (const QueryError& e) {
+      return refuse(e.code, e.reason, e.what());
+    }
+    std::optional<std::uint64_t> requested;
+    if (!o.continue_from && !o.resource_version.empty() && o.resource_version != "0") {
+      try {
+        std::size_t used = 0;
+        requested = std::stoull(o.resource_version, &used);
+        if (used != o.resource_version.size()) throw std::invalid_argument{"trailing characters"};
+      } catch (const std::exception&) {
+        return refuse(400, "BadRequest", fmt::format("invalid resource version: {}", o.resource_version));
+      }
     }
     json items = json::array();
-    std::uint64_t at;
+    json metadata = json::object();
     {
-      std::lock_guard lock{mutex};
-      at = rv;
-      for (const auto& [key, p] : pods)
-        if (key.first == ns && matches(*sel, p.object)) items.push_back(strip_kind(p.object));
+      std::unique_lock lock{mutex};
+      std::uint64_t at = rv;
+      if (o.continue_from) {
+        if (o.continue_from->resource_version < compacted_rv) {
+          lock.unlock();
+          return refuse(410, "Expired",
+                        "The provided continue parameter is too old to display a consistent list result. You can "
+                        "start a new list without the continue parameter.");
+        }
+        at = o.continue_from->resource_version;
+      } else if (requested && *requested > rv) {
+        const auto current = rv;
+        lock.unlock();
+        return refuse(504, "Timeout", fmt::format("Too large resource version: {}, current: {}", *requested, current));
+      } else if (requested && o.resource_version_match == "Exact" && *requested != rv) {
+        // Only the newest state is kept here: an exact older list is gone.
+        const auto current = rv;
+        lock.unlock();
+        return refuse(410, "Expired", fmt::format("too old resource version: {} ({})", *requested, current));
+      }
+      const bool selecting = !o.labels.empty() || !o.fields.empty();
+      std::int64_t remaining = 0;
+      std::string last;
+      for (const json* obj : in_scope()) {
+        const std::string name = obj->at("metadata").value("name", std::string{});
+        if (o.continue_from && name < o.continue_from->start) continue;
+        if (!matches(o.labels, *obj) || !matches(o.fields, *obj)) continue;
+        if (o.limit && static_cast<std::int64_t>(items.size()) == *o.limit) {
+          ++remaining;
+          if (selecting) break;  // the server counts what remains only for unfiltered lists
+          continue;
+        }
+        items.push_back(strip_kind(*obj));
+        last = name;
+      }
+      metadata["resourceVersion"] = std::to_string(at);
+      if (remaining > 0) {
+        // The next page holds the names after the last one sent.
+        metadata["continue"] = encode_continue({at, last + std::string(1, '\0')});
+        if (!selecting) metadata["remainingItemCount"] = remaining;
+      }
     }
     record(ep, req, 200, false, user);
     return write_json(s, req, 200,
-                      {{"kind", "PodList"},
-                       {"apiVersion", "v1"},
-                       {"metadata", {{"resourceVersion", std::to_string(at)}}},
-                       {"items", items}});
+                      {{"kind", kind}, {"apiVersion", api_version}, {"metadata", metadata}, {"items", items}});
   }
 
   // The rule's text once the container has started; 400 while it waits, as
@@ -837,8 +860,15 @@ struct FakeApiServer::State {
     obj["metadata"]["resourceVersion"] = std::to_string(rv);
   }
 
-  bool create_job(Stream& s, const Req& req, const std::string& ns, const std::string& user) {
+  bool create_job(Stream& s, const Req& req, const std::string& ns, const Query& query, const std::string& user) {
     const Endpoint ep = Endpoint::create_job;
+    bool dry_run = false;
+    try {
+      dry_run = query_dry_run(query);
+    } catch (const QueryError& e) {
+      record(ep, req, e.code, false, user);
+      return write_status(s, req, e.code, e.reason, e.what());
+    }
     auto ct = std::string{req[bhttp::field::content_type]};
     if (!ct.empty() && ct.find("application/json") != 0) {
       record(ep, req, 415, false, user);
@@ -861,6 +891,29 @@ struct FakeApiServer::State {
     if (auto e = decode_error(job)) {
       record(ep, req, 400, false, user);
       return write_status(s, req, 400, "BadRequest", *e);
+    }
+    // Unknown fields: dropped with a warning (Warn, the default), dropped
+    // silently (Ignore) or refused (Strict, what kubectl asks for).
+    std::vector<std::pair<std::string, std::string>> warnings;
+    {
+      const auto directive = query.count("fieldValidation") ? query.at("fieldValidation") : std::string{"Warn"};
+      if (directive != "Warn" && directive != "Ignore" && directive != "Strict") {
+        record(ep, req, 400, false, user);
+        return write_status(s, req, 400, "BadRequest",
+                            fmt::format("fieldValidation: Unsupported value: \"{}\": supported values: \"Ignore\", "
+                                        "\"Warn\", \"Strict\"",
+                                        directive));
+      }
+      const auto unknown = drop_unknown_job_fields(job);
+      if (!unknown.empty() && directive == "Strict") {
+        std::string message = "strict decoding error: ";
+        for (std::size_t i = 0; i < unknown.size(); ++i)
+          message += fmt::format("{}unknown field \"{}\"", i ? ", " : "", unknown[i]);
+        record(ep, req, 400, false, user);
+        return write_status(s, req, 400, "BadRequest", message);
+      }
+      if (directive == "Warn")
+        for (const auto& f : unknown) warnings.emplace_back("Warning", fmt::format("299 - \"unknown field \\\"{}\\\"\"", f));
     }
     if (job.contains("/metadata/namespace"_json_pointer) && job["metadata"]["namespace"] != ns) {
       record(ep, req, 400, false, user);
@@ -917,6 +970,11 @@ struct FakeApiServer::State {
     tlabels["controller-uid"] = uid;
     tlabels["job-name"] = name;
     job["status"] = json::object();
+    if (dry_run) {  // validated and defaulted, not stored: no event, no pod
+      lock.unlock();
+      record(ep, req, 201, false, user);
+      return write_json(s, req, 201, job, warnings);
+    }
     bump(job);
     jobs[{ns, name}] = job;
     push_event("ADDED", ns, job);
@@ -934,49 +992,82 @@ struct FakeApiServer::State {
     cv.notify_all();
     lock.unlock();
     record(ep, req, 201, false, user);
-    return write_json(s, req, 201, job);
+    return write_json(s, req, 201, job, warnings);
   }
 
-  bool patch_node(Stream& s, const Req& req, const std::string& name, const std::string& user) {
-    const Endpoint ep = Endpoint::patch_node;
+  struct Refusal {
+    int code = 400;
+    std::string reason, message;
+    json details = nullptr;
+  };
+
+  // A merge patch of metadata.labels and metadata.annotations, the only fields
+  // this server patches, decoded and checked as the server would.
+  static std::variant<json, Refusal> read_metadata_patch(const Req& req, const std::string& kind,
+                                                         const std::string& name) {
     auto ct = std::string{req[bhttp::field::content_type]};
-    if (ct.find("application/merge-patch+json") != 0 && ct.find("application/strategic-merge-patch+json") != 0) {
-      record(ep, req, 415, false, user);
-      return write_status(s, req, 415, "UnsupportedMediaType",
-                          fmt::format("the body of the request was in an unknown format - accepted media types "
-                                      "include: application/merge-patch+json, application/strategic-merge-patch+json"));
-    }
+    if (ct.find("application/merge-patch+json") != 0 && ct.find("application/strategic-merge-patch+json") != 0)
+      return Refusal{415, "UnsupportedMediaType",
+                     "the body of the request was in an unknown format - accepted media types include: "
+                     "application/merge-patch+json, application/strategic-merge-patch+json"};
     json patch = json::parse(req.body(), nullptr, false);
-    if (!patch.is_object()) {
-      record(ep, req, 400, false, user);
-      return write_status(s, req, 400, "BadRequest", "the patch is not a JSON object");
-    }
+    if (!patch.is_object()) return Refusal{400, "BadRequest", "the patch is not a JSON object"};
     for (const auto& [k, v] : patch.items()) {
       bool ok = k == "metadata" && v.is_object();
       if (ok)
         for (const auto& [mk, mv] : v.items())
           ok = ok && (mk == "labels" || mk == "annotations") && (mv.is_object() || mv.is_null());
-      if (!ok) {
-        record(ep, req, 422, false, user);
-        return write_status(s, req, 422, "Invalid",
-                            fmt::format("Node \"{}\" is invalid: this API server patches only metadata.labels and "
-                                        "metadata.annotations",
-                                        name),
-                            {{"name", name}, {"kind", "Node"},
-                             {"causes", json::array({{{"reason", "FieldValueForbidden"},
-                                                      {"message", "Forbidden: not patchable here"},
-                                                      {"field", k}}})}});
-      }
+      if (!ok)
+        return Refusal{422, "Invalid",
+                       fmt::format("{} \"{}\" is invalid: this API server patches only metadata.labels and "
+                                   "metadata.annotations",
+                                   kind, name),
+                       {{"name", name},
+                        {"kind", kind},
+                        {"causes", json::array({{{"reason", "FieldValueForbidden"},
+                                                 {"message", "Forbidden: not patchable here"},
+                                                 {"field", k}}})}}};
       for (const auto& [mk, mv] : v.items())
         if (mv.is_object())
           for (const auto& [lk, lv] : mv.items())
-            if (!lv.is_string() && !lv.is_null()) {
-              record(ep, req, 400, false, user);
-              return write_status(s, req, 400, "BadRequest",
-                                  fmt::format("json: cannot unmarshal {} into Go value of type string ({}.{})",
-                                              lv.type_name(), mk, lk));
-            }
+            if (!lv.is_string() && !lv.is_null())
+              return Refusal{400, "BadRequest",
+                             fmt::format("json: cannot unmarshal {} into Go value of type string ({}.{})",
+                                         lv.type_name(), mk, lk)};
     }
+    return patch;
+  }
+
+  bool refuse(Stream& s, const Req& req, Endpoint ep, const std::string& user, const Refusal& r) {
+    record(ep, req, r.code, false, user);
+    return write_status(s, req, r.code, r.reason, r.message, r.details);
+  }
+
+  // PATCH of a Job's labels or annotations (kubectl label, kubectl annotate).
+  bool patch_job(Stream& s, const Req& req, const std::string& ns, const std::string& name, const std::string& user) {
+    const Endpoint ep = Endpoint::patch_job;
+    auto read = read_metadata_patch(req, "Job", name);
+    if (auto* r = std::get_if<Refusal>(&read)) return refuse(s, req, ep, user, *r);
+    std::unique_lock lock{mutex};
+    auto it = jobs.find({ns, name});
+    if (it == jobs.end()) {
+      lock.unlock();
+      return job_not_found(s, req, ep, name, user);
+    }
+    it->second.merge_patch(std::get<json>(read));
+    bump(it->second);
+    push_event("MODIFIED", ns, it->second);
+    json obj = it->second;
+    lock.unlock();
+    record(ep, req, 200, false, user);
+    return write_json(s, req, 200, obj);
+  }
+
+  bool patch_node(Stream& s, const Req& req, const std::string& name, const std::string& user) {
+    const Endpoint ep = Endpoint::patch_node;
+    auto read = read_metadata_patch(req, "Node", name);
+    if (auto* r = std::get_if<Refusal>(&read)) return refuse(s, req, ep, user, *r);
+    const json& patch = std::get<json>(read);
     std::unique_lock lock{mutex};
     auto it = nodes.find(name);
     if (it == nodes.end()) {
@@ -1003,18 +1094,20 @@ struct FakeApiServer::State {
     return write_json(s, req, 200, obj);
   }
 
-  bool watch_jobs(Stream& s, const Req& req, const std::string& ns, std::map<std::string, std::string>& query,
-                  const Faults& f, const std::string& user) {
+  bool watch_jobs(Stream& s, const Req& req, const std::string& ns, const Query& query, const Faults& f,
+                  const std::string& user) {
     const Endpoint ep = Endpoint::watch_jobs;
-    auto sel = parse_selector(query["labelSelector"]);
-    if (!sel) {
-      record(ep, req, 400, false, user);
-      return write_status(s, req, 400, "BadRequest", fmt::format("unable to parse requirement: {}", query["labelSelector"]));
+    ListOptions o;
+    try {
+      o = parse_list_options(query, job_field_labels());
+    } catch (const QueryError& e) {
+      record(ep, req, e.code, false, user);
+      return write_status(s, req, e.code, e.reason, e.what());
     }
-    const bool bookmarks = query["allowWatchBookmarks"] == "true" || query["allowWatchBookmarks"] == "1";
-    std::chrono::seconds timeout{1800};
-    if (!query["timeoutSeconds"].empty()) timeout = std::chrono::seconds{std::stoll(query["timeoutSeconds"])};
-    const std::string rv_text = query["resourceVersion"];
+    const bool bookmarks = o.allow_bookmarks;
+    const std::chrono::seconds timeout = o.timeout.value_or(std::chrono::seconds{1800});
+    const auto selected = [&](const json& obj) { return matches(o.labels, obj) && matches(o.fields, obj); };
+    const std::string rv_text = o.resource_version;
     std::uint64_t from = 0;
     bool from_now = rv_text.empty() || rv_text == "0";
     if (!from_now) {
@@ -1092,7 +1185,7 @@ struct FakeApiServer::State {
     std::uint64_t cursor = from;
     if (from_now) {
       for (const auto& [key, obj] : jobs)
-        if (key.first == ns && matches(*sel, obj)) batch.push_back({{"type", "ADDED"}, {"object", obj}});
+        if (key.first == ns && selected(obj)) batch.push_back({{"type", "ADDED"}, {"object", obj}});
       cursor = rv;
     }
     auto next_bookmark = steady::now() + options.bookmark_interval;
@@ -1109,7 +1202,7 @@ struct FakeApiServer::State {
         auto it = std::upper_bound(events.begin(), events.end(), cursor,
                                    [](std::uint64_t v, const Event& e) { return v < e.rv; });
         for (; it != events.end(); ++it)
-          if (it->ns == ns && matches(*sel, it->object)) batch.push_back({{"type", it->type}, {"object", it->object}});
+          if (it->ns == ns && selected(it->object)) batch.push_back({{"type", it->type}, {"object", it->object}});
         cursor = std::max(cursor, rv);
       }
       const std::uint64_t bookmark_rv = cursor;
@@ -1374,6 +1467,15 @@ std::uint16_t FakeApiServer::port() const { return state_->port; }
 std::string FakeApiServer::url() const { return fmt::format("https://{}:{}", state_->options.address, state_->port); }
 const KeyPair& FakeApiServer::ca() const { return state_->ca_keys; }
 const std::string& FakeApiServer::token() const { return state_->options.token; }
+
+std::string FakeApiServer::kubeconfig(const std::string& ns) const {
+  return fmt::format(
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: synergai-fake\n  cluster:\n    server: {}\n"
+      "    certificate-authority-data: {}\nusers:\n- name: synergai-fake\n  user:\n    token: {}\n"
+      "contexts:\n- name: synergai-fake\n  context:\n    cluster: synergai-fake\n    user: synergai-fake\n"
+      "    namespace: {}\ncurrent-context: synergai-fake\npreferences: {{}}\n",
+      url(), base64_encode(ca().cert_pem), token(), ns);
+}
 
 KeyPair FakeApiServer::issue_client_certificate(const std::string& user, const std::string& group) const {
   return issue_certificate(state_->ca_keys, user, {}, false, group);

@@ -2,7 +2,8 @@
 // TLS with a certificate made at start (signed by its own throw-away CA), with
 // bearer-token or client-certificate authentication:
 //   /version
-//   /apis/batch/v1/namespaces/{ns}/jobs[/{name}]  create, get, list, watch, delete
+//   /apis/batch/v1/namespaces/{ns}/jobs[/{name}]  create, get, list, watch, delete,
+//                                                  patch (labels, annotations)
 //   /api/v1/nodes[/{name}]                         list, get, patch (labels, annotations)
 //   /api/v1/namespaces/{ns}/pods                   list (the pods of its Jobs)
 //   /api/v1/namespaces/{ns}/pods/{name}/log        get (text/plain; the rule's log text)
@@ -39,7 +40,7 @@
 namespace synergai::kube::fake {
 
 enum class Endpoint {
-  version, create_job, get_job, list_jobs, watch_jobs, delete_job, list_nodes, get_node, patch_node,
+  version, discovery, create_job, get_job, list_jobs, watch_jobs, delete_job, patch_job, list_nodes, get_node, patch_node,
   list_pods, pod_log, other
 };
 std::string to_string(Endpoint e);
@@ -127,6 +128,9 @@ class FakeApiServer {
   std::string url() const;  // https://127.0.0.1:PORT
   const KeyPair& ca() const;
   const std::string& token() const;
+  // A kubeconfig for this server (its CA, the bearer token, `ns` as the
+  // context's namespace) that synergai, kubectl and client libraries accept.
+  std::string kubeconfig(const std::string& ns = "default") const;
   // A client certificate the server accepts (CN = user, O = group).
   KeyPair issue_client_certificate(const std::string& user, const std::string& group = "system:masters") const;
 

@@ -37,9 +37,9 @@ struct ProgramResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `synergai ARGS` from the source tree and captures what it prints.
-inline ProgramResult run_program(const std::string& args) {
-  std::string cmd = "cd '" + std::string{SYNERGAI_SOURCE_DIR} + "' && '" + SYNERGAI_PROGRAM + "' " + args + " 2>&1";
+// Runs a shell command line and captures what it prints (stdout and stderr).
+inline ProgramResult run_shell(const std::string& command) {
+  const std::string cmd = "( " + command + " ) 2>&1";
   ProgramResult r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return r;
@@ -49,6 +49,11 @@ inline ProgramResult run_program(const std::string& args) {
   int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs `synergai ARGS` from the source tree and captures what it prints.
+inline ProgramResult run_program(const std::string& args) {
+  return run_shell("cd '" + std::string{SYNERGAI_SOURCE_DIR} + "' && '" + SYNERGAI_PROGRAM + "' " + args);
 }
 
 }  // namespace synergai::test
