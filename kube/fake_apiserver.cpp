@@ -743,6 +743,9 @@ struct FakeApiServer::State {
     } catch (const QueryError& e) {
       return refuse(e.code, e.reason, e.what());
     }
+    // Only Jobs are watched here (watch_jobs); discovery lists no watch verb for the rest.
+    if (o.watch)
+      return refuse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
     std::optional<std::uint64_t> requested;
     if (!o.continue_from && !o.resource_version.empty() && o.resource_version != "0") {
       try {
