@@ -21,18 +21,19 @@ std::optional<double> secs(const std::optional<Seconds>& d) {
 std::string jobs_csv_header(bool with_run_key) {
   return std::string{with_run_key ? "scenario,policy,seed," : ""} +
          "id,engine,queries,qos_s,submitted_s,started_s,finished_s,node,threads,mode,waiting_s,e2e_s,excess_s,"
-         "violated,state\n";
+         "violated,unmeetable,state\n";
 }
 
-std::string jobs_csv_rows(const std::vector<JobRecord>& jobs, const RunKey* key) {
+std::string jobs_csv_rows(const std::vector<JobRecord>& jobs, const RunKey* key, const Performance* performance) {
   std::string out;
   for (const auto& r : jobs) {
     if (key) out += fmt::format("{},{},{},", key->scenario, key->policy, key->seed);
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.spec.id, r.spec.engine, r.spec.queries,
+    std::string unmeetable = performance ? (unmeetable_at_submission(*performance, r.spec) ? "1" : "0") : "";
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.spec.id, r.spec.engine, r.spec.queries,
                        num(r.spec.qos.count()), num(seconds_of(r.spec.submitted_at)), num(secs(r.started_at)),
                        num(secs(r.finished_at)), r.node, r.config ? fmt::format("{}", r.config->threads) : "",
                        r.config && r.config->mode ? fmt::format("{}", *r.config->mode) : "", num(secs(r.waiting())),
-                       num(secs(r.end_to_end())), num(secs(r.excess())), r.violated() ? 1 : 0, r.state);
+                       num(secs(r.end_to_end())), num(secs(r.excess())), is_violation(r) ? 1 : 0, unmeetable, r.state);
   }
   return out;
 }
@@ -67,8 +68,9 @@ std::string metrics_text(const Metrics& m) {
     return fmt::format("{:<14} min {:8.1f}  mean {:8.1f}  p50 {:8.1f}  p99 {:8.1f}  max {:8.1f}\n", name, s.min,
                        s.mean, s.p50, s.p99, s.max);
   };
-  return fmt::format("jobs {}  succeeded {}  failed {}  cancelled {}  QoS violations {}\n", m.jobs, m.succeeded,
-                     m.failed, m.cancelled, m.violations) +
+  return fmt::format("jobs {}  succeeded {}  failed {}  cancelled (dropped) {}  QoS violations {}  unmeetable at "
+                     "submission {}  violations net of them {}\n",
+                     m.jobs, m.succeeded, m.failed, m.cancelled, m.violations, m.unmeetable, m.violations_net) +
          line("waiting s", m.waiting) + line("end-to-end s", m.end_to_end) +
          fmt::format("excess s       mean over finished jobs {:.1f}  mean over violating jobs {:.1f}\n",
                      m.excess_mean_all, m.excess_mean_violating);

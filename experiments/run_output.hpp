@@ -24,9 +24,13 @@ struct RunKey {
 };
 
 // Columns: [scenario,policy,seed,] id,engine,queries,qos_s,submitted_s,
-// started_s,finished_s,node,threads,mode,waiting_s,e2e_s,excess_s,violated,state
+// started_s,finished_s,node,threads,mode,waiting_s,e2e_s,excess_s,violated,
+// unmeetable,state. `violated` is actors/metrics.hpp's is_violation (a dropped
+// job is one); `unmeetable` is 1 for a job unmeetable at submission, empty
+// without a Performance.
 std::string jobs_csv_header(bool with_run_key);
-std::string jobs_csv_rows(const std::vector<JobRecord>& jobs, const RunKey* key);
+std::string jobs_csv_rows(const std::vector<JobRecord>& jobs, const RunKey* key,
+                          const Performance* performance = nullptr);
 
 nlohmann::json run_summary(const RunKey& key, const Metrics& metrics);
 

@@ -117,6 +117,31 @@ BOOST_AUTO_TEST_CASE(same_inputs_and_seed_give_identical_bytes) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(with_late_drop_every_dropped_job_is_a_violation) {
+  // The count is recomputed here from the records alone: a job is on time
+  // only if it succeeded and finished within its QoS.
+  std::size_t dropped = 0;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    auto jobs = experiments::generate_jobs(experiments::parse_scenario("DL-FL"), testbed, dictionary, seed);
+    RuntimeOptions o;
+    o.seed = seed;
+    o.late_jobs = LateJobs::drop;
+    auto r = run_virtual(testbed, dictionary, jobs, o);
+    std::size_t late = 0, cancelled = 0;
+    for (const auto& j : r.jobs) {
+      bool on_time = j.state == JobState::succeeded && j.finished_at &&
+                     seconds_of(*j.finished_at) - seconds_of(j.spec.submitted_at) <= j.spec.qos.count();
+      late += on_time ? 0 : 1;
+      cancelled += j.state == JobState::cancelled ? 1 : 0;
+    }
+    auto m = compute_metrics(r.jobs);
+    BOOST_TEST(m.violations == late, "seed " << seed);
+    BOOST_TEST(m.cancelled == cancelled, "seed " << seed);
+    dropped += cancelled;
+  }
+  BOOST_TEST(dropped > 0u);  // the scenario does drop jobs, so the check means something
+}
+
 BOOST_AUTO_TEST_CASE(failures_are_never_lost_on_the_thesis_testbed) {
   auto jobs = experiments::generate_jobs(experiments::parse_scenario("DH-FH"), testbed, dictionary, 3);
   RuntimeOptions o;

@@ -112,6 +112,36 @@ BOOST_AUTO_TEST_CASE(inevitably_late_jobs_can_be_dropped) {
   BOOST_TEST(find(r, "b").message.find("inevitable") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_dropped_job_is_a_violation_and_counted_as_cancelled) {
+  RuntimeOptions o;
+  o.late_jobs = LateJobs::drop;
+  auto r = run({job("a", "e1", 400, 100, 0), job("b", "e1", 400, 20.5, 1)}, o);
+  auto m = compute_metrics(r.jobs);
+  BOOST_TEST(m.cancelled == 1u);
+  BOOST_TEST(m.violations == 1u);  // b, dropped; a is on time
+  BOOST_TEST(is_violation(find(r, "b")));
+  BOOST_TEST(!is_violation(find(r, "a")));
+  BOOST_TEST(m.end_to_end.max == 11.0, boost::test_tools::tolerance(tol));  // a dropped job has no e2e
+}
+
+BOOST_AUTO_TEST_CASE(jobs_below_the_fastest_estimate_are_unmeetable_at_submission) {
+  // e1 with q = 400: fastest over every configuration is fast at 4 threads,
+  // 1 + 400/40 = 11 s. e2 runs only on edge: mode 2, 2 + 400/10 = 42 s.
+  Performance p{testbed, dictionary};
+  BOOST_TEST(fastest_estimate(p, job("x", "e1", 400, 1, 0))->count() == 11.0, boost::test_tools::tolerance(tol));
+  BOOST_TEST(fastest_estimate(p, job("x", "e2", 400, 1, 0))->count() == 42.0, boost::test_tools::tolerance(tol));
+  BOOST_TEST(unmeetable_at_submission(p, job("x", "e1", 400, 10.9, 0)));
+  BOOST_TEST(!unmeetable_at_submission(p, job("x", "e1", 400, 11.1, 0)));
+  BOOST_TEST(unmeetable_at_submission(p, job("x", "e2", 400, 41, 0)));
+  auto r = run({job("a", "e1", 400, 10.9, 0), job("b", "e1", 400, 100, 0), job("c", "e2", 400, 41, 0),
+                job("d", "e1", 400, 11.1, 50)});
+  auto m = compute_metrics(r.jobs, p);
+  BOOST_TEST(m.unmeetable == 2u);       // a and c
+  BOOST_TEST(m.violations == 2u);       // a and c, late whatever happens; b and d on time
+  BOOST_TEST(m.violations_net == 0u);
+  BOOST_TEST(compute_metrics(r.jobs).unmeetable == 0u);  // unknown without the Performance
+}
+
 BOOST_AUTO_TEST_CASE(an_unplaceable_job_does_not_block_the_ones_behind_it) {
   // b (tight: only fast acceptable, busy) leads the queue; c (e2) can only
   // run on edge, which is free: c starts at once unless blocking is asked for.
