@@ -41,7 +41,7 @@ Ensemble spawn_ensemble(caf::actor_system& sys, const config::Testbed& testbed, 
                         std::vector<JobSpec> jobs, const RuntimeOptions& options, const Timeline& timeline,
                         std::shared_ptr<RunLog> log, const ExecutorFactory& make_executor) {
   auto performance = std::make_shared<const Performance>(testbed, dictionary);
-  auto policy = std::shared_ptr<Policy>{make_policy(options.policy, PolicyContext{performance})};
+  auto policy = std::shared_ptr<Policy>{make_policy(options.policy, PolicyContext{performance, options.policy_options})};
   Ensemble e;
   e.recorder = sys.spawn(recorder, std::move(log));
   e.executor = make_executor ? make_executor(sys, performance, timeline)

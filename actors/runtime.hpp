@@ -10,6 +10,7 @@
 #pragma once
 
 #include "actors/performance.hpp"
+#include "actors/policies/policy.hpp"
 #include "actors/recorder.hpp"
 #include "actors/timeline.hpp"
 #include "actors/urgency.hpp"
@@ -36,6 +37,7 @@ struct RuntimeOptions {
   LateJobs late_jobs = LateJobs::run;
   bool head_of_line_blocking = false;
   bool trace = false;               // keep the decision log
+  PolicyOptions policy_options{};   // readings of the baselines (actors/policies/policy.hpp)
 };
 
 struct RunResult {

@@ -34,7 +34,8 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
   Cursor root{doc, diagnostics};
   Experiment x;
   if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "draw",
-                   "noise_sigma", "failure_probability", "tick_s"})) {
+                   "noise_sigma", "failure_probability", "tick_s", "late", "interarrival", "srr_queue",
+                   "baseline_config", "optimum", "optimum_time_limit_s"})) {
     if (auto n = root.field("experiment").string()) x.name = *n;
     if (auto p = root.field("testbed").existing_file(base_dir)) x.testbed = *p;
     if (auto p = root.field("dictionary").existing_file(base_dir)) x.dictionary = *p;
@@ -50,6 +51,18 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
       if (auto p = f.number(0, 1)) x.failure_probability = *p;
     }
     if (auto t = root.field("tick_s").number(0, 3600, true)) x.tick = Seconds{*t};
+    auto choice = [&](const char* name, std::string& out, std::initializer_list<std::string_view> allowed) {
+      if (auto f = root.field(name); f.present())
+        if (auto v = f.string_in(allowed)) out = *v;
+    };
+    choice("late", x.late, {"run", "drop"});
+    choice("interarrival", x.interarrival, {"inference", "total"});
+    choice("srr_queue", x.srr_queue, {"per-worker", "global"});
+    choice("baseline_config", x.baseline_config, {"testbed", "default-mode"});
+    if (auto f = root.field("optimum"); f.present())
+      if (auto b = f.boolean()) x.optimum = *b;
+    if (auto f = root.field("optimum_time_limit_s"); f.present())
+      if (auto t = f.number(0, 86400, true)) x.optimum_time_limit_s = *t;
   }
   diagnostics.throw_if_any();
   return x;

@@ -27,6 +27,15 @@ struct Experiment {
   double noise_sigma = 0;            // log-normal sigma of execution-time noise
   double failure_probability = 0;    // chance that an execution fails
   Seconds tick{};                    // urgency re-evaluation period
+  // Readings the thesis leaves open (docs/results.md "Readings"); each default
+  // keeps the scheduling of the original implementation.
+  std::string late = "run";                // inevitably late jobs: run | drop
+  std::string interarrival = "inference";  // mean inter-arrival from q/QPS (inference) | pre + q/QPS (total)
+  std::string srr_queue = "per-worker";    // SRR: per-worker | global (strict first come, first served)
+  std::string baseline_config = "testbed"; // baselines' configuration: testbed | default-mode
+  // The clairvoyant optimum (experiments/optimum.hpp), when asked for.
+  bool optimum = false;
+  double optimum_time_limit_s = 20;        // per MILP
 };
 
 // `known_policies` is the registry's list of names (the config layer does not

@@ -48,6 +48,12 @@ std::optional<JobDraw> parse_job_draw(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<profiling::InterarrivalBasis> parse_interarrival(std::string_view name) {
+  if (name == "inference") return profiling::InterarrivalBasis::inference;
+  if (name == "total") return profiling::InterarrivalBasis::total;
+  return std::nullopt;
+}
+
 std::vector<JobSpec> generate_jobs(const ScenarioSpec& scenario, const config::Testbed& testbed,
                                    const config::Dictionary& dictionary, std::uint64_t seed) {
   auto engines = profiled_engines(testbed, dictionary);
@@ -71,7 +77,8 @@ std::vector<JobSpec> generate_jobs(const ScenarioSpec& scenario, const config::T
   }
 
   Random arrivals{derive_seed(seed, "arrivals")};
-  auto mean_gap = profiling::mean_interarrival_times(dictionary).for_frequency(scenario.frequency);
+  auto mean_gap = profiling::mean_interarrival_times(dictionary, profiling::thesis_query_counts, scenario.interarrival)
+                      .for_frequency(scenario.frequency);
   std::vector<JobSpec> jobs;
   double t = 0;
   for (std::size_t i = 0; i < n; ++i) {

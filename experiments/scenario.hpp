@@ -34,11 +34,14 @@ struct ScenarioSpec {
   int jobs = 24;
   JobDraw draw = JobDraw::uniform;
   std::vector<int> query_counts = profiling::thesis_query_counts;
+  profiling::InterarrivalBasis interarrival = profiling::InterarrivalBasis::inference;
 };
 
 // Throws InputError for a name other than the four thesis scenarios.
 ScenarioSpec parse_scenario(const std::string& name);
 std::optional<JobDraw> parse_job_draw(std::string_view name);
+// "inference" | "total" (profiling/scenario_inputs.hpp).
+std::optional<profiling::InterarrivalBasis> parse_interarrival(std::string_view name);
 
 std::vector<JobSpec> generate_jobs(const ScenarioSpec& scenario, const config::Testbed& testbed,
                                    const config::Dictionary& dictionary, std::uint64_t seed);

@@ -15,10 +15,12 @@ QosTargets qos_targets(const config::Dictionary& d, std::string_view engine, int
   return QosTargets{Seconds{stats::percentile(times, 25)}, Seconds{stats::percentile(times, 50)}};
 }
 
-ArrivalTimes mean_interarrival_times(const config::Dictionary& d, const std::vector<int>& query_counts) {
+ArrivalTimes mean_interarrival_times(const config::Dictionary& d, const std::vector<int>& query_counts,
+                                     InterarrivalBasis basis) {
   std::vector<double> times;
   for (const auto& p : d.points())
-    for (int q : query_counts) times.push_back(q / p.qps);
+    for (int q : query_counts)
+      times.push_back(q / p.qps + (basis == InterarrivalBasis::total ? p.preprocessing.count() : 0.0));
   return ArrivalTimes{Seconds{stats::percentile(times, 25)}, Seconds{stats::percentile(times, 50)}};
 }
 

@@ -7,6 +7,10 @@
 // - Mean inter-arrival time: over all engines, configurations, workers and the
 //   four query counts, the execution times q / QPS; the median gives low
 //   arrival frequency (FL), the 25th percentile high frequency (FH).
+//   The thesis calls these "execution times" without saying whether they
+//   include pre-processing: `InterarrivalBasis::inference` (the default) takes
+//   q / QPS alone, as the QoS targets do; `total` takes pre-processing + q / QPS,
+//   the time a job actually occupies a worker (longer gaps, fewer overlaps).
 #pragma once
 
 #include "config/dictionary.hpp"
@@ -21,6 +25,7 @@ inline const std::vector<int> thesis_query_counts{3900, 1950, 975, 488};
 
 enum class Demand { low, high };     // DL, DH
 enum class Frequency { low, high };  // FL, FH
+enum class InterarrivalBasis { inference, total };
 
 struct QosTargets {
   Seconds high_intensity;  // DH: 25th percentile
@@ -37,6 +42,7 @@ struct ArrivalTimes {
 // Throws InputError when the dictionary has no point for `engine`.
 QosTargets qos_targets(const config::Dictionary& d, std::string_view engine, int queries);
 ArrivalTimes mean_interarrival_times(const config::Dictionary& d,
-                                     const std::vector<int>& query_counts = thesis_query_counts);
+                                     const std::vector<int>& query_counts = thesis_query_counts,
+                                     InterarrivalBasis basis = InterarrivalBasis::inference);
 
 }  // namespace synergai::profiling

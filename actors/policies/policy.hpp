@@ -28,8 +28,17 @@ class Policy {
   virtual void on_release(const WorkerEvent& /*event*/) {}
 };
 
+// Readings of the baselines the thesis leaves open (docs/policies.md).
+struct PolicyOptions {
+  // SRR: false, one queue per worker (a job waits only for its own worker);
+  // true, one strict first-come-first-served queue (a job waiting for its
+  // worker also holds back every later job).
+  bool srr_global_queue = false;
+};
+
 struct PolicyContext {
   std::shared_ptr<const Performance> performance;
+  PolicyOptions options{};
 };
 
 using PolicyFactory = std::function<std::unique_ptr<Policy>(const PolicyContext&)>;

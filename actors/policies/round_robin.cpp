@@ -2,7 +2,11 @@
 // - rr: workers in a fixed circular order (the testbed's); each job goes to the
 //   next worker of the cycle that is free, skipping busy ones.
 // - srr: each job is bound, when it arrives, to the next worker of the cycle
-//   and waits for exactly that worker, even while others are idle.
+//   and waits for exactly that worker, even while others are idle. By default
+//   each worker has its own queue: a job whose worker is busy does not hold
+//   back later jobs bound to other workers. With PolicyOptions::srr_global_queue
+//   the queue is one strict first-come-first-served line: nothing overtakes a
+//   job waiting for its worker.
 #include "actors/policies/baseline.hpp"
 
 #include <map>
@@ -47,8 +51,8 @@ class RoundRobin final : public Policy {
 
 class StrictRoundRobin final : public Policy {
  public:
-  explicit StrictRoundRobin(std::shared_ptr<const Performance> p)
-      : performance_{std::move(p)}, cycle_{cycle_of(*performance_)} {}
+  StrictRoundRobin(std::shared_ptr<const Performance> p, bool global_queue)
+      : performance_{std::move(p)}, cycle_{cycle_of(*performance_)}, global_queue_{global_queue} {}
 
   void on_arrival(const QueuedJob& job, const Snapshot&) override {
     // Bind to the next worker of the cycle that can run the engine at all.
@@ -67,7 +71,11 @@ class StrictRoundRobin final : public Policy {
     baseline::FreeWorkers free{s};
     for (const auto& job : baseline::fifo(s)) {
       auto it = bound_.find(job.spec.id);
-      if (it == bound_.end() || !free.is_free(it->second)) continue;  // waits for its worker
+      if (it == bound_.end()) continue;  // no worker runs its engine in the baseline configuration
+      if (!free.is_free(it->second)) {
+        if (global_queue_) break;  // the head of the one queue waits, and so does everyone behind it
+        continue;                  // waits for its worker
+      }
       if (auto item = baseline::on_node(*performance_, job, it->second)) {
         free.take(it->second);
         plan.push_back(std::move(*item));
@@ -80,6 +88,7 @@ class StrictRoundRobin final : public Policy {
   std::shared_ptr<const Performance> performance_;
   std::vector<std::string> cycle_;
   std::size_t cursor_ = 0;
+  bool global_queue_ = false;
   std::map<std::string, std::string> bound_;  // job id -> worker
 };
 
@@ -92,7 +101,7 @@ std::unique_ptr<Policy> make_rr_policy(const PolicyContext& c) {
 
 std::unique_ptr<Policy> make_srr_policy(const PolicyContext& c) {
   baseline::require_baseline_configs(*c.performance, "srr");
-  return std::make_unique<StrictRoundRobin>(c.performance);
+  return std::make_unique<StrictRoundRobin>(c.performance, c.options.srr_global_queue);
 }
 
 }  // namespace synergai

@@ -47,6 +47,24 @@ BOOST_AUTO_TEST_CASE(srr_leaves_an_idle_worker_idle_while_its_job_waits) {
   BOOST_TEST(find(r, "c").node == "edge");
 }
 
+BOOST_AUTO_TEST_CASE(srr_with_one_global_queue_holds_every_later_job_behind_a_waiting_one) {
+  // e arrives at 0.4 s and is bound to slow, free from 2.1 s. With a queue per
+  // worker (the default) it starts then; with one strict FCFS queue it waits
+  // behind d, which waits for fast until 11 s.
+  auto jobs = cycle_jobs();
+  jobs.push_back(job("e", "e1", 40, 1000, 0.4));
+  auto per_worker = run("srr", jobs);
+  BOOST_TEST(find(per_worker, "e").node == "slow");
+  BOOST_TEST(started(per_worker, "e") == 2.1, boost::test_tools::tolerance(tol));
+  RuntimeOptions o;
+  o.policy = "srr";
+  o.policy_options.srr_global_queue = true;
+  auto global = run(jobs, o);
+  BOOST_TEST(find(global, "e").node == "slow");
+  BOOST_TEST(started(global, "d") == 11.0, boost::test_tools::tolerance(tol));
+  BOOST_TEST(started(global, "e") == 11.0, boost::test_tools::tolerance(tol));
+}
+
 BOOST_AUTO_TEST_CASE(rr_skips_a_busy_worker) {
   auto r = run("rr", cycle_jobs());
   BOOST_TEST(find(r, "d").node == "slow");  // fast, next in the cycle, is busy: skipped
