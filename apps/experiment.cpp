@@ -2,6 +2,7 @@
 // scenario x policy x seed of an experiment file in virtual time on a pool of
 // threads, then writes jobs.csv, summary.json, summary.md and figures/ into
 // one folder (docs/results.md) and prints summary.md.
+#include "actors/performance.hpp"
 #include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
@@ -42,6 +43,9 @@ struct ExperimentArgs {
   unsigned threads = 0;
   bool replace = false;
   bool no_figures = false;
+  bool optimum = false;
+  double optimum_time_limit_s = 0;
+  std::string late, interarrival, srr_queue, baseline_config;
 };
 
 // The same checks an experiment file gets, for names given on the command line.
@@ -92,6 +96,12 @@ int experiment_command(const ExperimentArgs& a) {
                                 "--scenarios", "scenario");
   if (a.seeds > 0) x.seeds = a.seeds;
   if (a.jobs > 0) x.jobs = a.jobs;
+  if (a.optimum) x.optimum = true;
+  if (a.optimum_time_limit_s > 0) x.optimum_time_limit_s = a.optimum_time_limit_s;
+  if (!a.late.empty()) x.late = a.late;
+  if (!a.interarrival.empty()) x.interarrival = a.interarrival;
+  if (!a.srr_queue.empty()) x.srr_queue = a.srr_queue;
+  if (!a.baseline_config.empty()) x.baseline_config = a.baseline_config;
 
   auto testbed = config::load_testbed(x.testbed);
   auto dictionary = config::load_dictionary(x.dictionary, &testbed);
@@ -133,16 +143,40 @@ int experiment_command(const ExperimentArgs& a) {
             wall, threads, threads == 1 ? "" : "s", static_cast<double>(runs.size()) / wall,
             1000 * cpu / static_cast<double>(runs.size()));
 
-  auto aggregates = experiments::aggregate_runs(x, runs);
+  std::optional<std::vector<experiments::OptimumOutcome>> optima;
+  if (x.optimum) {
+    const auto optimum_start = std::chrono::steady_clock::now();
+    experiments::ProgressReporter progress{stderr, ::isatty(STDERR_FILENO) == 1};
+    experiments::RunnerOptions options;
+    options.progress = [&progress](std::size_t done, std::size_t n) { progress(done, n); };
+    options.cancel = &interrupted;
+    try {
+      optima = experiments::solve_optima(x, testbed, dictionary, options);
+    } catch (const RuntimeError& e) {
+      if (!interrupted.load()) throw;
+      return stop();
+    }
+    std::size_t proven = 0;
+    for (const auto& o : *optima) proven += o.result.proven ? 1 : 0;
+    log::info("experiment", "clairvoyant optimum of {} runs in {:.2f} s (time limit {} s each): {} proven optimal",
+              optima->size(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - optimum_start).count(),
+              x.optimum_time_limit_s, proven);
+  }
+  const auto* optimum_list = optima ? &*optima : nullptr;
+
+  auto aggregates = experiments::aggregate_runs(x, runs, optimum_list);
   const auto& dir = folder.staging();
+  const Performance performance{testbed, dictionary};
   std::string csv = experiments::jobs_csv_header(true);
-  for (const auto& r : runs) csv += experiments::jobs_csv_rows(r.jobs, &r.key);
+  for (const auto& r : runs) csv += experiments::jobs_csv_rows(r.jobs, &r.key, &performance);
   write_file_atomically(dir / "jobs.csv", csv);
+  if (optima) write_file_atomically(dir / "optimum.csv", experiments::optimum_csv(*optima));
   write_file_atomically(dir / "summary.json",
-                        experiments::summary_json(x, testbed.name, runs, aggregates).dump(2) + "\n");
-  auto markdown = experiments::summary_markdown(x, testbed.name, aggregates);
+                        experiments::summary_json(x, testbed.name, runs, aggregates, optimum_list).dump(2) + "\n");
+  auto markdown = experiments::summary_markdown(x, testbed.name, aggregates, optimum_list);
   write_file_atomically(dir / "summary.md", markdown);
-  for (const auto& [name, text] : experiments::figure_files(x, runs, aggregates))
+  for (const auto& [name, text] : experiments::figure_files(x, runs, aggregates, optimum_list))
     write_file_atomically(dir / "figures" / name, text);
 
   std::optional<experiments::PlotResult> plot;
@@ -183,6 +217,22 @@ void add_experiment_command(CLI::App& app) {
   cmd->add_option("--jobs", a.jobs, "Jobs per run instead of the file's")->check(CLI::Range(1, 1000000));
   cmd->add_option("--threads", a.threads, "Runs in parallel (default: all cores)")->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-figures", a.no_figures, "Write the figure data and scripts but do not run gnuplot");
+  cmd->add_flag("--optimum", a.optimum,
+                "Also solve each run's clairvoyant optimum (MILP, CBC) and report every policy's regret");
+  cmd->add_option("--optimum-time-limit", a.optimum_time_limit_s,
+                  "Seconds per optimum MILP (default: the file's optimum_time_limit_s, else 20)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--late", a.late, "Inevitably late jobs: run | drop (default: the file's, else run)")
+      ->check(CLI::IsMember({"run", "drop"}));
+  cmd->add_option("--interarrival", a.interarrival,
+                  "Mean inter-arrival from q/QPS (inference) or pre-processing + q/QPS (total); default inference")
+      ->check(CLI::IsMember({"inference", "total"}));
+  cmd->add_option("--srr-queue", a.srr_queue, "SRR: a queue per worker (per-worker) or one strict FCFS queue (global)")
+      ->check(CLI::IsMember({"per-worker", "global"}));
+  cmd->add_option("--baseline-config", a.baseline_config,
+                  "Baselines' fixed configuration: the testbed's baseline_config (testbed) or the default mode "
+                  "(default-mode)")
+      ->check(CLI::IsMember({"testbed", "default-mode"}));
   set_action(cmd, [] { return experiment_command(a); });
 }
 

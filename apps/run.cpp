@@ -10,6 +10,8 @@
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
 #include "config/testbed.hpp"
+#include "experiments/experiment_runner.hpp"
+#include "experiments/optimum.hpp"
 #include "experiments/run_output.hpp"
 #include "experiments/scenario.hpp"
 #include "support/files.hpp"
@@ -28,6 +30,11 @@ struct RunArgs {
   int jobs = 24;
   std::string draw = "uniform";
   std::string late = "run";
+  std::string interarrival = "inference";
+  std::string srr_queue = "per-worker";
+  std::string baseline_config = "testbed";
+  bool optimum = false;
+  double optimum_time_limit_s = 20;
   double tick_s = 1;
   double reservation_ttl_s = 5;
   std::string out;
@@ -41,8 +48,9 @@ struct RunArgs {
 };
 
 int run_command(RunArgs& a) {
-  auto testbed = config::load_testbed(a.testbed);
+  auto testbed = experiments::with_baseline_reading(config::load_testbed(a.testbed), a.baseline_config);
   auto dictionary = config::load_dictionary(a.dictionary, &testbed);
+  a.options.policy_options.srr_global_queue = a.srr_queue == "global";
   a.options.tick = Seconds{a.tick_s};
   a.options.reservation_ttl = Seconds{a.reservation_ttl_s};
   a.options.late_jobs = a.late == "drop" ? LateJobs::drop : LateJobs::run;
@@ -58,10 +66,20 @@ int run_command(RunArgs& a) {
     auto scenario = experiments::parse_scenario(a.scenario);
     scenario.jobs = a.jobs;
     scenario.draw = *experiments::parse_job_draw(a.draw);
+    scenario.interarrival = *experiments::parse_interarrival(a.interarrival);
     jobs = experiments::generate_jobs(scenario, testbed, dictionary, a.options.seed);
   }
   log::info("run", "{} jobs, policy {}, seed {}, testbed {}", jobs.size(), a.options.policy, a.options.seed,
             testbed.name);
+
+  std::optional<experiments::OptimumResult> optimum;
+  if (a.optimum) {
+    if (a.executor != "simulated") throw InputError{"run: --optimum needs the simulated executor's drawn times"};
+    optimum = experiments::clairvoyant_optimum(
+        testbed, dictionary, jobs,
+        experiments::DrawnTimes{a.options.seed, a.options.noise_sigma, a.options.failure_probability},
+        experiments::OptimumOptions{a.optimum_time_limit_s});
+  }
 
   RunResult result;
   if (a.executor == "local") {
@@ -82,14 +100,21 @@ int run_command(RunArgs& a) {
   } else {
     result = run_virtual(testbed, dictionary, std::move(jobs), a.options);
   }
-  auto metrics = compute_metrics(result.jobs);
+  const Performance performance{testbed, dictionary};
+  auto metrics = compute_metrics(result.jobs, performance);
   if (!a.quiet) fmt::print("{}\n", experiments::jobs_table(result.jobs));
   fmt::print("{}", experiments::metrics_text(metrics));
+  if (optimum)
+    fmt::print("clairvoyant optimum: {} violations{} ({:.2f} s); regret {}\n", optimum->violations,
+               optimum->proven ? " (proven)"
+                               : fmt::format(" (not proven: bound {}, gap {})", optimum->violations_bound, optimum->gap()),
+               optimum->seconds,
+               static_cast<long>(metrics.violations) - static_cast<long>(optimum->violations));
 
   if (!a.out.empty()) {
     std::filesystem::path dir{a.out};
     write_file_atomically(dir / "jobs.csv",
-                          experiments::jobs_csv_header(false) + experiments::jobs_csv_rows(result.jobs, nullptr));
+                          experiments::jobs_csv_header(false) + experiments::jobs_csv_rows(result.jobs, nullptr, &performance));
     write_file_atomically(dir / "summary.json", experiments::run_summary(key, metrics).dump(2) + "\n");
     log::info("run", "wrote {} and {}", (dir / "jobs.csv").string(), (dir / "summary.json").string());
   }
@@ -134,6 +159,22 @@ void add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--late", a.late, "Inevitably late jobs: run (on the fastest free worker) | drop")
       ->check(CLI::IsMember({"run", "drop"}))
+      ->capture_default_str();
+  cmd->add_option("--interarrival", a.interarrival,
+                  "Mean inter-arrival from q/QPS (inference) or pre-processing + q/QPS (total)")
+      ->check(CLI::IsMember({"inference", "total"}))
+      ->capture_default_str();
+  cmd->add_option("--srr-queue", a.srr_queue, "SRR: a queue per worker (per-worker) or one strict FCFS queue (global)")
+      ->check(CLI::IsMember({"per-worker", "global"}))
+      ->capture_default_str();
+  cmd->add_option("--baseline-config", a.baseline_config,
+                  "Baselines' fixed configuration: the testbed's baseline_config (testbed) or the default mode "
+                  "(default-mode)")
+      ->check(CLI::IsMember({"testbed", "default-mode"}))
+      ->capture_default_str();
+  cmd->add_flag("--optimum", a.optimum, "Also solve the run's clairvoyant optimum (MILP, CBC) and print the regret");
+  cmd->add_option("--optimum-time-limit", a.optimum_time_limit_s, "Seconds for the optimum's MILP")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--head-of-line-blocking", a.options.head_of_line_blocking,
                 "A job that cannot be placed holds back the jobs behind it");

@@ -41,29 +41,69 @@ unsigned default_threads() {
   return n == 0 ? 1 : n;
 }
 
-std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, const config::Testbed& testbed,
-                                       const config::Dictionary& dictionary, const RunnerOptions& options) {
-  const auto plan = plan_runs(experiment);
+std::map<std::pair<std::string, std::uint64_t>, std::vector<JobSpec>> experiment_jobs(
+    const config::Experiment& experiment, const config::Testbed& testbed, const config::Dictionary& dictionary) {
   const auto draw = parse_job_draw(experiment.draw);
   if (!draw) throw InputError{fmt::format("experiment {}: unknown job draw \"{}\"", experiment.name, experiment.draw)};
-
+  const auto interarrival = parse_interarrival(experiment.interarrival);
+  if (!interarrival)
+    throw InputError{fmt::format("experiment {}: unknown interarrival reading \"{}\"", experiment.name,
+                                 experiment.interarrival)};
   // The jobs of a (scenario, seed) are the same for every policy: draw them
   // once, before any run, so that a job the testbed cannot serve is reported
   // as bad input before anything is written.
   std::map<std::pair<std::string, std::uint64_t>, std::vector<JobSpec>> inputs;
-  for (const auto& key : plan) {
-    auto& jobs = inputs[{key.scenario, key.seed}];
-    if (!jobs.empty()) continue;
-    auto scenario = parse_scenario(key.scenario);
-    scenario.jobs = experiment.jobs;
-    scenario.draw = *draw;
-    jobs = generate_jobs(scenario, testbed, dictionary, key.seed);
-    try {
-      check_jobs(testbed, dictionary, jobs);
-    } catch (const InputError& e) {
-      throw InputError{fmt::format("scenario {} seed {}: {}", key.scenario, key.seed, e.what())};
+  for (const auto& scenario_name : experiment.scenarios) {
+    for (int s = 1; s <= experiment.seeds; ++s) {
+      const auto seed = static_cast<std::uint64_t>(s);
+      auto scenario = parse_scenario(scenario_name);
+      scenario.jobs = experiment.jobs;
+      scenario.draw = *draw;
+      scenario.interarrival = *interarrival;
+      auto jobs = generate_jobs(scenario, testbed, dictionary, seed);
+      try {
+        check_jobs(testbed, dictionary, jobs);
+      } catch (const InputError& e) {
+        throw InputError{fmt::format("scenario {} seed {}: {}", scenario_name, seed, e.what())};
+      }
+      inputs[{scenario_name, seed}] = std::move(jobs);
     }
   }
+  return inputs;
+}
+
+RuntimeOptions runtime_options(const config::Experiment& experiment, const RunKey& key) {
+  RuntimeOptions ro;
+  ro.policy = key.policy;
+  ro.seed = key.seed;
+  ro.tick = experiment.tick;
+  ro.noise_sigma = experiment.noise_sigma;
+  ro.failure_probability = experiment.failure_probability;
+  ro.late_jobs = experiment.late == "drop" ? LateJobs::drop : LateJobs::run;
+  ro.policy_options.srr_global_queue = experiment.srr_queue == "global";
+  return ro;
+}
+
+config::Testbed with_baseline_reading(const config::Testbed& testbed, const std::string& reading) {
+  if (reading == "testbed") return testbed;
+  if (reading != "default-mode")
+    throw InputError{fmt::format("unknown baseline_config reading \"{}\" (known: testbed, default-mode)", reading)};
+  auto out = testbed;
+  for (auto& node : out.nodes) {
+    if (!node.has_modes() || !node.default_mode) continue;
+    const auto* mode = node.find_mode(*node.default_mode);
+    if (!mode) throw InputError{fmt::format("node {}: default mode {} is not one of its modes", node.name, *node.default_mode)};
+    node.baseline_config = ExecConfig{mode->online_cpus, mode->id};
+  }
+  return out;
+}
+
+std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, const config::Testbed& given_testbed,
+                                       const config::Dictionary& dictionary, const RunnerOptions& options) {
+  const auto plan = plan_runs(experiment);
+  const auto testbed = with_baseline_reading(given_testbed, experiment.baseline_config);
+  const auto inputs = experiment_jobs(experiment, testbed, dictionary);
+  const Performance performance{testbed, dictionary};
 
   std::vector<RunOutcome> results(plan.size());
   std::vector<std::exception_ptr> errors(plan.size());
@@ -80,13 +120,7 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
       if (i >= plan.size()) return;
       const auto& key = plan[i];
       try {
-        RuntimeOptions ro;
-        ro.policy = key.policy;
-        ro.seed = key.seed;
-        ro.tick = experiment.tick;
-        ro.noise_sigma = experiment.noise_sigma;
-        ro.failure_probability = experiment.failure_probability;
-        auto result = run_virtual(testbed, dictionary, inputs.at({key.scenario, key.seed}), ro);
+        auto result = run_virtual(testbed, dictionary, inputs.at({key.scenario, key.seed}), runtime_options(experiment, key));
         if (!result.anomalies.empty())
           throw RuntimeError{fmt::format("{} anomal{}: {}", result.anomalies.size(),
                                          result.anomalies.size() == 1 ? "y" : "ies",
@@ -95,7 +129,7 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
           throw RuntimeError{fmt::format("{} of {} job records came back", result.jobs.size(),
                                          inputs.at({key.scenario, key.seed}).size())};
         results[i].key = key;
-        results[i].metrics = compute_metrics(result.jobs);
+        results[i].metrics = compute_metrics(result.jobs, performance);
         results[i].jobs = std::move(result.jobs);
       } catch (...) {
         errors[i] = std::current_exception();
@@ -131,6 +165,40 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
   }
   if (cancelled()) throw RuntimeError{"interrupted"};
   return results;
+}
+
+std::vector<OptimumOutcome> solve_optima(const config::Experiment& experiment, const config::Testbed& testbed,
+                                         const config::Dictionary& dictionary, const RunnerOptions& options) {
+  const auto inputs = experiment_jobs(experiment, testbed, dictionary);
+  std::vector<OptimumOutcome> out;
+  for (const auto& scenario : experiment.scenarios)
+    for (int s = 1; s <= experiment.seeds; ++s) out.push_back(OptimumOutcome{scenario, static_cast<std::uint64_t>(s), {}});
+  OptimumOptions oo;
+  oo.time_limit_s = experiment.optimum_time_limit_s;
+  // CBC solves one MILP at a time in a process (optimum.cpp), so the optima
+  // are solved one after the other, in plan order.
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (options.cancel && options.cancel->load()) throw RuntimeError{"interrupted"};
+    auto& o = out[i];
+    DrawnTimes drawn{o.seed, experiment.noise_sigma, experiment.failure_probability};
+    o.result = clairvoyant_optimum(testbed, dictionary, inputs.at({o.scenario, o.seed}), drawn, oo);
+    if (options.progress) options.progress(i + 1, out.size());
+  }
+  return out;
+}
+
+std::string optimum_csv(const std::vector<OptimumOutcome>& optima) {
+  std::string out = "scenario,seed,violations,bound,proven,id,node,threads,mode,mode_switch,start_s,finish_s\n";
+  for (const auto& o : optima) {
+    const auto& r = o.result;
+    auto head = fmt::format("{},{},{},{},{}", o.scenario, o.seed, r.violations, r.violations_bound, r.proven ? 1 : 0);
+    if (r.on_time.empty()) out += head + ",,,,,,,\n";
+    for (const auto& j : r.on_time)
+      out += fmt::format("{},{},{},{},{},{},{:.6f},{:.6f}\n", head, j.id, j.node, j.config.threads,
+                         j.config.mode ? fmt::format("{}", *j.config.mode) : "", j.mode_switch ? 1 : 0, j.start_s,
+                         j.finish_s);
+  }
+  return out;
 }
 
 ProgressReporter::ProgressReporter(std::FILE* stream, bool terminal)

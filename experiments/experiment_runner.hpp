@@ -13,9 +13,11 @@
 #pragma once
 
 #include "actors/metrics.hpp"
+#include "actors/runtime.hpp"
 #include "config/dictionary.hpp"
 #include "config/experiment.hpp"
 #include "config/testbed.hpp"
+#include "experiments/optimum.hpp"
 #include "experiments/run_output.hpp"
 #include "messages/job.hpp"
 
@@ -24,6 +26,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <vector>
 
 namespace synergai::experiments {
@@ -34,8 +37,30 @@ struct RunOutcome {
   Metrics metrics;
 };
 
+// The clairvoyant optimum of one (scenario, seed): the same jobs every policy saw.
+struct OptimumOutcome {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  OptimumResult result;
+};
+
 // Scenario-major, then policy, then seed 1..seeds.
 std::vector<RunKey> plan_runs(const config::Experiment& experiment);
+
+// The jobs of every (scenario, seed) of the experiment, drawn as the runs draw
+// them. Throws InputError when the experiment's draw is unknown or a job cannot
+// be run on the testbed.
+std::map<std::pair<std::string, std::uint64_t>, std::vector<JobSpec>> experiment_jobs(
+    const config::Experiment& experiment, const config::Testbed& testbed, const config::Dictionary& dictionary);
+
+// The runtime options of one run: the experiment's settings and readings.
+RuntimeOptions runtime_options(const config::Experiment& experiment, const RunKey& key);
+
+// The testbed under the experiment's `baseline_config` reading: `testbed`
+// keeps each node's baseline_config; `default-mode` gives every node with
+// power modes its default mode at that mode's online CPUs as threads (nodes
+// without modes keep theirs). Throws InputError for an unknown reading.
+config::Testbed with_baseline_reading(const config::Testbed& testbed, const std::string& reading);
 
 struct RunnerOptions {
   unsigned threads = 0;  // 0: all cores (std::thread::hardware_concurrency)
@@ -52,6 +77,15 @@ struct RunnerOptions {
 // reports an anomaly; with several failures, the first in plan order.
 std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, const config::Testbed& testbed,
                                        const config::Dictionary& dictionary, const RunnerOptions& options);
+
+// The clairvoyant optimum of every (scenario, seed), scenarios then seeds.
+// `progress` as for run_experiment.
+std::vector<OptimumOutcome> solve_optima(const config::Experiment& experiment, const config::Testbed& testbed,
+                                         const config::Dictionary& dictionary, const RunnerOptions& options);
+
+// optimum.csv: per (scenario, seed) the optimum's figures, then one row per
+// on-time job of its best schedule (where, in which configuration, when).
+std::string optimum_csv(const std::vector<OptimumOutcome>& optima);
 
 unsigned default_threads();
 

@@ -69,7 +69,33 @@ std::string ratio_text(const Ratio& r) {
 // Gnuplot data: strings in double quotes (policy and scenario names carry no quotes).
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
+// The optimum of (scenario, seed), when solved.
+const OptimumResult* optimum_of(const std::vector<OptimumOutcome>* optima, const std::string& scenario,
+                                std::uint64_t seed) {
+  if (!optima) return nullptr;
+  for (const auto& o : *optima)
+    if (o.scenario == scenario && o.seed == seed) return &o.result;
+  return nullptr;
+}
+
+double quartile(const std::vector<double>& v, double p) { return v.empty() ? 0 : stats::percentile(v, p); }
+
+nlohmann::json distribution_json(double q1, double median, double q3, const std::vector<double>& at_or_below) {
+  return nlohmann::json{{"q1", q1}, {"median", median}, {"q3", q3}, {"at_or_below", at_or_below}};
+}
+
 }  // namespace
+
+std::vector<double> shares_at_or_below(const std::vector<double>& values) {
+  std::vector<double> out;
+  if (values.empty()) return out;
+  auto top = static_cast<std::size_t>(stats::max(values));
+  for (std::size_t k = 0; k <= top; ++k) {
+    auto n = std::count_if(values.begin(), values.end(), [&](double v) { return v <= static_cast<double>(k); });
+    out.push_back(static_cast<double>(n) / static_cast<double>(values.size()));
+  }
+  return out;
+}
 
 std::string policy_label(const std::string& policy) {
   if (policy == "synergai") return "SynergAI";
@@ -78,7 +104,8 @@ std::string policy_label(const std::string& policy) {
   return out;
 }
 
-std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, const std::vector<RunOutcome>& runs) {
+std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, const std::vector<RunOutcome>& runs,
+                                      const std::vector<OptimumOutcome>* optima) {
   std::vector<Aggregate> out;
   for (const auto& scenario : experiment.scenarios) {
     for (const auto& policy : experiment.policies) {
@@ -86,7 +113,8 @@ std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, cons
       a.scenario = scenario;
       a.policy = policy;
       std::vector<double> violations, waiting_mean, waiting_p99, e2e_mean, e2e_p50, e2e_p99, excess_all,
-          excess_violating;
+          excess_violating, unmeetable, net, dropped, regret, optimum_violations;
+      bool all_optima = optima != nullptr;
       bool first = true;
       for (const auto& run : runs) {
         if (run.key.scenario != scenario || run.key.policy != policy) continue;
@@ -97,6 +125,15 @@ std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, cons
         a.cancelled += m.cancelled;
         a.violations_total += m.violations;
         violations.push_back(static_cast<double>(m.violations));
+        unmeetable.push_back(static_cast<double>(m.unmeetable));
+        net.push_back(static_cast<double>(m.violations_net));
+        dropped.push_back(static_cast<double>(m.cancelled));
+        if (const auto* o = optimum_of(optima, scenario, run.key.seed)) {
+          regret.push_back(static_cast<double>(m.violations) - static_cast<double>(o->violations));
+          optimum_violations.push_back(static_cast<double>(o->violations));
+        } else {
+          all_optima = false;
+        }
         waiting_mean.push_back(m.waiting.mean);
         waiting_p99.push_back(m.waiting.p99);
         e2e_mean.push_back(m.end_to_end.mean);
@@ -123,14 +160,63 @@ std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, cons
       a.excess_mean_all_sd = stats::sample_sd(excess_all);
       a.excess_mean_violating = stats::mean(excess_violating);
       a.runs_with_violations = excess_violating.size();
+      a.violations_q1 = quartile(violations, 25);
+      a.violations_median = quartile(violations, 50);
+      a.violations_q3 = quartile(violations, 75);
+      a.violations_at_or_below = shares_at_or_below(violations);
+      a.unmeetable_mean = stats::mean(unmeetable);
+      a.violations_net_mean = stats::mean(net);
+      a.violations_net_sd = stats::sample_sd(net);
+      a.dropped_mean = stats::mean(dropped);
+      if (all_optima && !regret.empty()) {
+        a.has_optimum = true;
+        a.regret_mean = stats::mean(regret);
+        a.regret_sd = stats::sample_sd(regret);
+        double opt = stats::mean(optimum_violations);
+        if (opt > 0) a.ratio_to_optimum = a.violations_mean / opt;
+      }
       out.push_back(std::move(a));
     }
   }
   return out;
 }
 
+std::vector<OptimumAggregate> aggregate_optima(const config::Experiment& experiment,
+                                               const std::vector<OptimumOutcome>& optima) {
+  std::vector<OptimumAggregate> out;
+  for (const auto& scenario : experiment.scenarios) {
+    OptimumAggregate a;
+    a.scenario = scenario;
+    std::vector<double> v, bound, failing;
+    for (const auto& o : optima) {
+      if (o.scenario != scenario) continue;
+      ++a.runs;
+      if (o.result.proven) ++a.proven;
+      a.gap_max = std::max(a.gap_max, o.result.gap());
+      a.seconds_total += o.result.seconds;
+      a.seconds_max = std::max(a.seconds_max, o.result.seconds);
+      v.push_back(static_cast<double>(o.result.violations));
+      bound.push_back(static_cast<double>(o.result.violations_bound));
+      failing.push_back(static_cast<double>(o.result.failing));
+    }
+    a.violations_mean = stats::mean(v);
+    a.violations_sd = stats::sample_sd(v);
+    a.violations_min = v.empty() ? 0 : stats::min(v);
+    a.violations_max = v.empty() ? 0 : stats::max(v);
+    a.violations_q1 = quartile(v, 25);
+    a.violations_median = quartile(v, 50);
+    a.violations_q3 = quartile(v, 75);
+    a.violations_at_or_below = shares_at_or_below(v);
+    a.bound_mean = stats::mean(bound);
+    a.failing_mean = stats::mean(failing);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 nlohmann::json summary_json(const config::Experiment& x, const std::string& testbed_name,
-                            const std::vector<RunOutcome>& runs, const std::vector<Aggregate>& aggregates) {
+                            const std::vector<RunOutcome>& runs, const std::vector<Aggregate>& aggregates,
+                            const std::vector<OptimumOutcome>* optima) {
   nlohmann::json j;
   j["experiment"] = x.name;
   j["testbed"] = testbed_name;
@@ -143,7 +229,11 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
                    {"draw", x.draw},
                    {"noise_sigma", x.noise_sigma},
                    {"failure_probability", x.failure_probability},
-                   {"tick_s", x.tick.count()}};
+                   {"tick_s", x.tick.count()},
+                   {"late", x.late},
+                   {"interarrival", x.interarrival},
+                   {"srr_queue", x.srr_queue},
+                   {"baseline_config", x.baseline_config}};
   auto& run_list = j["runs"] = nlohmann::json::array();
   for (const auto& r : runs) run_list.push_back(run_summary(r.key, r.metrics));
   auto& agg = j["aggregate"] = nlohmann::json::array();
@@ -159,7 +249,12 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
                      {"sd", a.violations_sd},
                      {"min", a.violations_min},
                      {"max", a.violations_max},
-                     {"total", a.violations_total}}},
+                     {"total", a.violations_total},
+                     {"distribution", distribution_json(a.violations_q1, a.violations_median, a.violations_q3,
+                                                        a.violations_at_or_below)}}},
+                   {"unmeetable_mean", a.unmeetable_mean},
+                   {"violations_net", {{"mean", a.violations_net_mean}, {"sd", a.violations_net_sd}}},
+                   {"dropped_mean", a.dropped_mean},
                    {"waiting_s_mean", a.waiting_mean},
                    {"waiting_s_mean_sd", a.waiting_mean_sd},
                    {"waiting_s_p99", a.waiting_p99},
@@ -173,6 +268,39 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
                    {"excess_s_mean_all_sd", a.excess_mean_all_sd},
                    {"excess_s_mean_violating", a.excess_mean_violating},
                    {"runs_with_violations", a.runs_with_violations}});
+    if (a.has_optimum)
+      agg.back()["optimum"] = {{"regret_mean", a.regret_mean},
+                               {"regret_sd", a.regret_sd},
+                               {"ratio", a.ratio_to_optimum ? nlohmann::json(*a.ratio_to_optimum) : nlohmann::json(nullptr)}};
+  }
+  if (optima) {
+    auto& opt = j["optimum"];
+    opt["time_limit_s"] = x.optimum_time_limit_s;
+    auto& list = opt["runs"] = nlohmann::json::array();
+    for (const auto& o : *optima)
+      list.push_back({{"scenario", o.scenario},
+                      {"seed", o.seed},
+                      {"jobs", o.result.jobs},
+                      {"violations", o.result.violations},
+                      {"bound", o.result.violations_bound},
+                      {"proven", o.result.proven},
+                      {"gap", o.result.gap()},
+                      {"failing", o.result.failing}});
+    auto& oagg = opt["aggregate"] = nlohmann::json::array();
+    for (const auto& a : aggregate_optima(x, *optima))
+      oagg.push_back({{"scenario", a.scenario},
+                      {"runs", a.runs},
+                      {"proven", a.proven},
+                      {"gap_max", a.gap_max},
+                      {"violations",
+                       {{"mean", a.violations_mean},
+                        {"sd", a.violations_sd},
+                        {"min", a.violations_min},
+                        {"max", a.violations_max},
+                        {"distribution", distribution_json(a.violations_q1, a.violations_median, a.violations_q3,
+                                                           a.violations_at_or_below)}}},
+                      {"bound_mean", a.bound_mean},
+                      {"failing_mean", a.failing_mean}});
   }
   if (has_policy(x, reference_policy)) {
     auto& ratios = j["ratios"] = nlohmann::json::array();
@@ -203,17 +331,26 @@ std::vector<PolicyRatios> ratios_to_reference(const config::Experiment& x, const
 }
 
 std::string summary_markdown(const config::Experiment& x, const std::string& testbed_name,
-                             const std::vector<Aggregate>& aggregates) {
+                             const std::vector<Aggregate>& aggregates, const std::vector<OptimumOutcome>* optima) {
+  std::vector<OptimumAggregate> optimum_aggregates;
+  if (optima) optimum_aggregates = aggregate_optima(x, *optima);
+  auto optimum_for = [&](const std::string& scenario) -> const OptimumAggregate* {
+    for (const auto& a : optimum_aggregates)
+      if (a.scenario == scenario) return &a;
+    return nullptr;
+  };
   std::string md = fmt::format("# Experiment {}\n\n", x.name);
   md += fmt::format(
       "Testbed `{}`; {} scenario{} × {} polic{} × {} seed{} (1..{}), {} jobs per run ({} draw), "
-      "execution-time noise σ {}, failure probability {}, tick {} s.\n\n",
+      "execution-time noise σ {}, failure probability {}, tick {} s. Readings: late jobs `{}`, mean inter-arrival "
+      "from {}, SRR queue `{}`, baseline configuration `{}`.\n\n",
       testbed_name, x.scenarios.size(), x.scenarios.size() == 1 ? "" : "s", x.policies.size(),
       x.policies.size() == 1 ? "y" : "ies", x.seeds, x.seeds == 1 ? "" : "s", x.seeds, x.jobs, x.draw, x.noise_sigma,
-      x.failure_probability, x.tick.count());
+      x.failure_probability, x.tick.count(), x.late, x.interarrival == "total" ? "pre-processing + q/QPS" : "q/QPS",
+      x.srr_queue, x.baseline_config);
   md +=
       "Per run: violations = jobs that finished after their QoS target or failed; waiting = submission → start; "
-      "e2e = submission → finish; excess = max(0, e2e − QoS). Over the seeds: violations mean ± sample sd "
+      "e2e = submission → finish; excess = max(0, e2e − QoS); a cancelled (dropped) job is a violation too. Over the seeds: violations mean ± sample sd "
       "(min–max); waiting and e2e mean/p99 are means of the per-run values; e2e min/max are the extremes over all "
       "runs; excess (all) is the mean over runs of the mean over finished jobs, excess (violating) the mean over "
       "runs with a violation of the mean over violating jobs. Times in seconds.\n";
@@ -230,6 +367,83 @@ std::string summary_markdown(const config::Experiment& x, const std::string& tes
                         policy_label(p), a->violations_mean, a->violations_sd, a->violations_min, a->violations_max,
                         a->waiting_mean, a->e2e_min, a->e2e_mean, a->e2e_p99, a->e2e_max, a->excess_mean_all,
                         a->runs_with_violations > 0 ? fmt::format("{:.1f}", a->excess_mean_violating) : "–");
+    }
+    // The distribution over the seeds, the jobs no scheduler could serve, and the optimum.
+    const auto* opt = optimum_for(s);
+    double unmeetable = 0;
+    for (const auto& p : x.policies)
+      if (const auto* a = find(aggregates, s, p)) unmeetable = a->unmeetable_mean;  // the same jobs for every policy
+    md += fmt::format("\nViolations over the {} seeds: quartiles, net of the {:.2f} jobs per run unmeetable at submission "
+                      "(QoS below the fastest estimate on every worker), dropped jobs",
+                      x.seeds, unmeetable);
+    md += opt ? "; against the clairvoyant optimum of the same seeds: regret (violations − optimum, mean ± sd) and "
+                "ratio (mean violations / mean optimum).\n\n"
+              : ".\n\n";
+    md += "| policy | violations | Q1 / median / Q3 | net of unmeetable | dropped |";
+    md += opt ? " regret | × optimum |\n|---|---:|---:|---:|---:|---:|---:|\n" : "\n|---|---:|---:|---:|---:|\n";
+    if (opt)
+      md += fmt::format("| optimum ({} of {} proven{}) | {:.2f} ± {:.2f} | {:.1f} / {:.1f} / {:.1f} | – | – | 0 | 1 |\n",
+                        opt->proven, opt->runs,
+                        opt->proven == opt->runs ? "" : fmt::format("; bound {:.2f}, gap ≤ {}", opt->bound_mean, opt->gap_max),
+                        opt->violations_mean, opt->violations_sd, opt->violations_q1, opt->violations_median,
+                        opt->violations_q3);
+    for (const auto& p : x.policies) {
+      const auto* a = find(aggregates, s, p);
+      if (!a) continue;
+      md += fmt::format("| {} | {:.2f} ± {:.2f} | {:.1f} / {:.1f} / {:.1f} | {:.2f} ± {:.2f} | {:.2f} |", policy_label(p),
+                        a->violations_mean, a->violations_sd, a->violations_q1, a->violations_median, a->violations_q3,
+                        a->violations_net_mean, a->violations_net_sd, a->dropped_mean);
+      if (opt)
+        md += a->has_optimum ? fmt::format(" {:.2f} ± {:.2f} | {} |", a->regret_mean, a->regret_sd,
+                                           a->ratio_to_optimum ? fmt::format("{:.2f}×", *a->ratio_to_optimum) : "n/a")
+                             : " – | – |";
+      md += "\n";
+    }
+    // The share of seeds at or below k violations, so a single run can be placed.
+    std::size_t top = 0;
+    for (const auto& p : x.policies)
+      if (const auto* a = find(aggregates, s, p)) top = std::max(top, a->violations_at_or_below.size());
+    if (opt) top = std::max(top, opt->violations_at_or_below.size());
+    if (top > 0) {
+      const std::size_t step = std::max<std::size_t>(1, (top + 11) / 12);
+      std::vector<std::size_t> ks;
+      for (std::size_t k = 0; k < top; k += step) ks.push_back(k);
+      md += "\nShare of seeds with at most k violations:\n\n| policy |";
+      for (auto k : ks) md += fmt::format(" ≤{} |", k);
+      md += "\n|---|" + std::string{};
+      for (std::size_t i = 0; i < ks.size(); ++i) md += "---:|";
+      md += "\n";
+      auto row = [&](const std::string& label, const std::vector<double>& shares) {
+        md += "| " + label + " |";
+        for (auto k : ks) md += fmt::format(" {:.0f}% |", 100 * (k < shares.size() ? shares[k] : 1.0));
+        md += "\n";
+      };
+      if (opt) row("optimum", opt->violations_at_or_below);
+      for (const auto& p : x.policies)
+        if (const auto* a = find(aggregates, s, p)) row(policy_label(p), a->violations_at_or_below);
+    }
+  }
+  if (!optimum_aggregates.empty()) {
+    md += fmt::format(
+        "\n## Distance from the clairvoyant optimum\n\n"
+        "The fewest violations any non-preemptive schedule can reach with every arrival and execution time known "
+        "in advance (a MILP solved by CBC, at most {} s each; docs/results.md). Per scenario: the optimum's mean "
+        "violations per run, how many seeds were proven optimal, then each policy's mean regret (violations − "
+        "optimum).\n\n| scenario | optimum | proven |",
+        x.optimum_time_limit_s);
+    for (const auto& p : x.policies) md += " " + policy_label(p) + " |";
+    md += "\n|---|---:|---:|";
+    for (std::size_t i = 0; i < x.policies.size(); ++i) md += "---:|";
+    md += "\n";
+    for (const auto& s : x.scenarios) {
+      const auto* opt = optimum_for(s);
+      if (!opt) continue;
+      md += fmt::format("| {} | {:.2f} | {}/{} |", s, opt->violations_mean, opt->proven, opt->runs);
+      for (const auto& p : x.policies) {
+        const auto* a = find(aggregates, s, p);
+        md += a && a->has_optimum ? fmt::format(" +{:.2f} |", a->regret_mean) : " – |";
+      }
+      md += "\n";
     }
   }
   md += "\n## SynergAI against each policy\n\n";
@@ -260,7 +474,10 @@ std::vector<std::string> figure_names(const config::Experiment& x) {
 }
 
 std::map<std::string, std::string> figure_files(const config::Experiment& x, const std::vector<RunOutcome>& runs,
-                                                const std::vector<Aggregate>& aggregates) {
+                                                const std::vector<Aggregate>& aggregates,
+                                                const std::vector<OptimumOutcome>* optima) {
+  std::vector<OptimumAggregate> optimum_aggregates;
+  if (optima) optimum_aggregates = aggregate_optima(x, *optima);
   std::map<std::string, std::string> files;
   files["scenario.gp"] = scenario_gp;
   files["versus.gp"] = versus_gp;
@@ -279,6 +496,7 @@ std::map<std::string, std::string> figure_files(const config::Experiment& x, con
         "# idx label violations_mean violations_sd violations_min violations_max colour waiting_mean waiting_mean_sd "
         "excess_mean_all excess_mean_all_sd excess_mean_violating e2e_mean e2e_p99\n";
     std::string e2e = "# end-to-end seconds of every finished job over all seeds, one block per policy:\n";
+    std::string viol = "# QoS violations of each run (seed), one block per policy:\n";
     for (std::size_t i = 0; i < x.policies.size(); ++i) {
       const auto& p = x.policies[i];
       const auto* a = find(aggregates, s, p);
@@ -289,17 +507,23 @@ std::map<std::string, std::string> figure_files(const config::Experiment& x, con
                          a->waiting_mean_sd, a->excess_mean_all, a->excess_mean_all_sd, a->excess_mean_violating,
                          a->e2e_mean, a->e2e_p99);
       e2e += fmt::format("{}# {}\n", i ? "\n\n" : "", policy_label(p));
+      viol += fmt::format("{}# {}\n", i ? "\n\n" : "", policy_label(p));
       for (const auto& run : runs) {
         if (run.key.scenario != s || run.key.policy != p) continue;
+        viol += fmt::format("{}\n", run.metrics.violations);
         for (const auto& job : run.jobs)
           if (auto d = job.end_to_end()) e2e += fmt::format("{:.6f}\n", d->count());
       }
     }
     files[s + ".policies.dat"] = pol;
     files[s + ".e2e.dat"] = e2e;
+    files[s + ".violations.dat"] = viol;
+    std::string optimum = "none";  // the optimum's mean violations, drawn as a dashed line
+    for (const auto& a : optimum_aggregates)
+      if (a.scenario == s) optimum = fmt::format("{:.6f}", a.violations_mean);
     for (const char* term : {"png", "svg"})
-      driver += fmt::format("call 'scenario.gp' '{}' '{}' '{}' '{}' '{}' '{}'\n", s, term, x.policies.size(), x.seeds,
-                            labels, colours);
+      driver += fmt::format("call 'scenario.gp' '{}' '{}' '{}' '{}' '{}' '{}' '{}'\n", s, term, x.policies.size(),
+                            x.seeds, labels, colours, optimum);
   }
 
   if (has_policy(x, reference_policy) && has_policy(x, versus_policy)) {

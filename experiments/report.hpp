@@ -41,13 +41,50 @@ struct Aggregate {
   // excess over its violating jobs; 0 when no run had one.
   double excess_mean_violating = 0;
   std::size_t runs_with_violations = 0;
+  // The distribution of the violations over the runs: quartiles (linear
+  // interpolation, as every percentile here) and, at index k, the share of
+  // runs with at most k violations (k = 0 .. jobs of the largest run).
+  double violations_q1 = 0, violations_median = 0, violations_q3 = 0;
+  std::vector<double> violations_at_or_below;
+  // Per run means: jobs unmeetable at submission, violations net of them,
+  // cancelled (dropped) jobs.
+  double unmeetable_mean = 0, violations_net_mean = 0, violations_net_sd = 0, dropped_mean = 0;
+  // Against the clairvoyant optimum of the same seeds (when solved): regret =
+  // violations - optimum per run, mean and sample sd; ratio = mean violations /
+  // mean optimum (empty when the optimum's mean is 0).
+  bool has_optimum = false;
+  double regret_mean = 0, regret_sd = 0;
+  std::optional<double> ratio_to_optimum;
 };
 
-// One per (scenario, policy), scenarios then policies in the experiment's order.
-std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, const std::vector<RunOutcome>& runs);
+// The clairvoyant optimum over the seeds of one scenario.
+struct OptimumAggregate {
+  std::string scenario;
+  std::size_t runs = 0;
+  std::size_t proven = 0;        // runs whose optimum is proven
+  std::size_t gap_max = 0;       // largest violations - bound over the runs not proven
+  double seconds_total = 0;      // solve time over the runs
+  double seconds_max = 0;
+  double violations_mean = 0, violations_sd = 0, violations_min = 0, violations_max = 0;
+  double violations_q1 = 0, violations_median = 0, violations_q3 = 0;
+  std::vector<double> violations_at_or_below;
+  double bound_mean = 0;         // mean of the lower bounds (equal to violations_mean when all are proven)
+  double failing_mean = 0;       // jobs the executor fails, per run
+};
+
+// One per (scenario, policy), scenarios then policies in the experiment's
+// order; with `optima` (solve_optima's, same experiment) the regret fields too.
+std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, const std::vector<RunOutcome>& runs,
+                                      const std::vector<OptimumOutcome>* optima = nullptr);
+std::vector<OptimumAggregate> aggregate_optima(const config::Experiment& experiment,
+                                               const std::vector<OptimumOutcome>& optima);
+
+// The share of `values` at or below k, for k = 0 .. max(values).
+std::vector<double> shares_at_or_below(const std::vector<double>& values);
 
 nlohmann::json summary_json(const config::Experiment& experiment, const std::string& testbed_name,
-                            const std::vector<RunOutcome>& runs, const std::vector<Aggregate>& aggregates);
+                            const std::vector<RunOutcome>& runs, const std::vector<Aggregate>& aggregates,
+                            const std::vector<OptimumOutcome>* optima = nullptr);
 
 // SynergAI against one other policy, for one metric: per scenario the ratio
 // other / SynergAI (above 1: SynergAI is better), averaged over the scenarios
@@ -67,7 +104,8 @@ std::vector<PolicyRatios> ratios_to_reference(const config::Experiment& experime
                                               const std::vector<Aggregate>& aggregates);
 
 std::string summary_markdown(const config::Experiment& experiment, const std::string& testbed_name,
-                             const std::vector<Aggregate>& aggregates);
+                             const std::vector<Aggregate>& aggregates,
+                             const std::vector<OptimumOutcome>* optima = nullptr);
 
 // "SynergAI", "SLO-MAEL", "RR": how policies are named in tables and figures.
 std::string policy_label(const std::string& policy);
@@ -77,7 +115,8 @@ std::string policy_label(const std::string& policy);
 // gnuplot runs it inside figures/.
 std::map<std::string, std::string> figure_files(const config::Experiment& experiment,
                                                 const std::vector<RunOutcome>& runs,
-                                                const std::vector<Aggregate>& aggregates);
+                                                const std::vector<Aggregate>& aggregates,
+                                                const std::vector<OptimumOutcome>* optima = nullptr);
 
 // The figures figures.gp draws, for checking that they were made.
 std::vector<std::string> figure_names(const config::Experiment& experiment);

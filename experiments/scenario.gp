@@ -1,10 +1,13 @@
 # One scenario's comparison panel (reference §6 metrics), drawn by figures.gp:
-#   call 'scenario.gp' SCENARIO png|svg POLICIES SEEDS 'LABEL ...' '#rrggbb ...'
-# Reads SCENARIO.policies.dat (one row per policy: aggregates over the seeds)
-# and SCENARIO.e2e.dat (one block per policy: every finished job's e2e time).
+#   call 'scenario.gp' SCENARIO png|svg POLICIES SEEDS 'LABEL ...' '#rrggbb ...' OPTIMUM|none
+# Reads SCENARIO.policies.dat (one row per policy: aggregates over the seeds),
+# SCENARIO.violations.dat (one block per policy: each run's violations) and
+# SCENARIO.e2e.dat (one block per policy: every finished job's e2e time).
+# OPTIMUM, the clairvoyant optimum's mean violations, is drawn as a dashed line.
 reset
-scen = ARG1; term = ARG2; n = int(ARG3); seeds = ARG4; labels = ARG5; colours = ARG6
+scen = ARG1; term = ARG2; n = int(ARG3); seeds = ARG4; labels = ARG5; colours = ARG6; optimum = ARG7
 pol = scen.'.policies.dat'
+viol = scen.'.violations.dat'
 e2e = scen.'.e2e.dat'
 
 if (term eq 'png') {
@@ -27,17 +30,24 @@ set bars 1.5
 set pointintervalbox 0
 lo(m, s) = (m - s < 0) ? 0 : m - s
 
-set multiplot layout 2,2 title sprintf('%s: %d policies, %s seeds (mean over seeds; error bars: ± 1 sd)', scen, n, seeds) font ',15'
+set multiplot layout 2,2 title sprintf('%s: %d policies, %s seeds (error bars: ± 1 sd over seeds)', scen, n, seeds) font ',15'
 
-set title 'QoS violations per run (+ : min and max over seeds)'
+set title 'QoS violations per run over the seeds (box: quartiles, whiskers: 1.5 IQR; diamond: mean)'
 set ylabel 'violations'
 set yrange [0:*]
 set offsets 0, 0, graph 0.08, 0
-plot pol using 1:3:(0.7):7 with boxes lc rgb variable, \
-     pol using 1:3:(lo($3,$4)):($3+$4) with yerrorbars lc rgb '#202020' pt 7 ps 0 lw 1.5, \
-     pol using 1:5 with points pt 1 ps 1.2 lc rgb '#202020', \
-     pol using 1:6 with points pt 1 ps 1.2 lc rgb '#202020', \
+set style boxplot outliers pointtype 7
+set pointsize 0.5
+if (optimum ne 'none') {
+  set arrow 1 from graph 0, first real(optimum) to graph 1, first real(optimum) nohead dt 2 lw 2 lc rgb '#202020' front
+  set label 1 sprintf('clairvoyant optimum, mean %.2f', real(optimum)) at graph 0.01, first real(optimum) offset 0,0.6 font ',10' front
+}
+plot for [i=0:n-1] viol index i using (i):1 with boxplot lc rgb word(colours, i+1) fs solid 0.6 border lc rgb '#404040', \
+     pol using 1:3 with points pt 13 ps 1.3 lc rgb '#202020', \
      pol using 1:6:(sprintf('%.1f', $3)) with labels offset 0,1 font ',10'
+unset arrow 1
+unset label 1
+set pointsize 1
 
 set title 'End-to-end time of every job, all seeds (box: quartiles, whiskers: 1.5 IQR)'
 set ylabel 'end-to-end time (s, log scale)'

@@ -3,6 +3,8 @@
 // determinism across thread counts, and bad input rejected before anything is
 // written.
 #include "actors/policies/policy.hpp"
+#include "experiments/experiment_runner.hpp"
+#include "profiling/scenario_inputs.hpp"
 #include "support/statistics.hpp"
 #include "tests/support.hpp"
 
@@ -330,6 +332,124 @@ BOOST_AUTO_TEST_CASE(a_failing_plot_program_is_reported_with_exit_1_and_the_tabl
   BOOST_TEST(r.exit_code == 1, r.output);
   BOOST_TEST(r.output.find("figures failed") != std::string::npos, r.output);
   BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "summary.json"));
+}
+
+BOOST_AUTO_TEST_CASE(with_optimum_every_policy_gets_its_regret_per_run) {
+  TempDir tmp;
+  auto config = write_experiment(tmp.path, {"DH-FH"}, {"synergai", "rr"}, 2, 12);
+  auto out = tmp.path / "results";
+  auto r = test::run_program("--log-level warn experiment --no-figures --optimum --config " + q(config) + " --out " +
+                             q(out));
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+  auto s = json::parse(read(out / "summary.json"));
+  const auto& optima = s.at("optimum").at("runs");
+  BOOST_TEST_REQUIRE(optima.size() == 2u);
+  std::map<int, int> optimum;
+  for (const auto& o : optima) {
+    BOOST_TEST(o.at("proven").get<bool>());
+    BOOST_TEST(o.at("bound") == o.at("violations"));
+    optimum[o.at("seed").get<int>()] = o.at("violations").get<int>();
+  }
+  for (const auto& a : s.at("aggregate")) {
+    std::vector<double> regret;
+    for (const auto& run : s.at("runs"))
+      if (run.at("policy") == a.at("policy")) {
+        int v = run.at("violations").get<int>();
+        BOOST_TEST(v >= optimum[run.at("seed").get<int>()]);  // no policy beats the clairvoyant optimum
+        regret.push_back(v - optimum[run.at("seed").get<int>()]);
+      }
+    BOOST_TEST(a.at("optimum").at("regret_mean").get<double>() == stats::mean(regret),
+               boost::test_tools::tolerance(1e-9));
+  }
+  auto md = read(out / "summary.md");
+  BOOST_TEST(md.find("## Distance from the clairvoyant optimum") != std::string::npos);
+  BOOST_TEST(md.find("| optimum (2 of 2 proven) |") != std::string::npos, md);
+  BOOST_TEST(r.output.find("| DH-FH | ") != std::string::npos, "stdout lacks the regret table");
+  auto csv = read(out / "optimum.csv");
+  BOOST_TEST(csv.rfind("scenario,seed,violations,bound,proven,id,node,", 0) == 0u);
+  // One row per on-time job of each seed's best schedule.
+  BOOST_TEST(count_lines(csv) == 1 + 2 * 12u - optimum[1] - optimum[2]);
+}
+
+BOOST_AUTO_TEST_CASE(jobs_csv_marks_violations_and_unmeetable_jobs) {
+  TempDir tmp;
+  auto config = write_experiment(tmp.path, {"DH-FH"}, {"synergai"}, 3, 24);
+  auto out = tmp.path / "results";
+  auto r = test::run_program("--log-level warn experiment --no-figures --late drop --config " + q(config) + " --out " +
+                             q(out));
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+  std::istringstream csv{read(out / "jobs.csv")};
+  std::string line;
+  std::getline(csv, line);
+  BOOST_TEST(line.find(",violated,unmeetable,state") != std::string::npos, line);
+  std::size_t unmeetable = 0, violated = 0, cancelled = 0, unmeetable_violated = 0;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> cells;
+    std::stringstream ss{line};
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    const auto n = cells.size();
+    bool v = cells[n - 3] == "1", u = cells[n - 2] == "1";
+    violated += v;
+    unmeetable += u;
+    unmeetable_violated += u && v;
+    cancelled += cells[n - 1] == "cancelled";
+    if (cells[n - 1] == "cancelled") BOOST_TEST(v, "a dropped job is not marked violated: " << line);
+  }
+  BOOST_TEST(cancelled > 0u);
+  auto s = json::parse(read(out / "summary.json"));
+  std::size_t v_sum = 0, u_sum = 0, net_sum = 0;
+  for (const auto& run : s.at("runs")) {
+    v_sum += run.at("violations").get<std::size_t>();
+    u_sum += run.at("unmeetable").get<std::size_t>();
+    net_sum += run.at("violations_net").get<std::size_t>();
+  }
+  BOOST_TEST(v_sum == violated);
+  BOOST_TEST(u_sum == unmeetable);
+  BOOST_TEST(net_sum == violated - unmeetable_violated);
+  BOOST_TEST(s.at("settings").at("late") == "drop");
+}
+
+BOOST_AUTO_TEST_CASE(each_reading_reaches_the_runs) {
+  auto testbed = config::load_testbed(test::source_path("config/testbeds/thesis.yaml"));
+  auto dictionary = config::load_dictionary(test::source_path("config/dictionaries/thesis.json"), &testbed);
+  // Baselines in the default mode: nx's default mode 9 has 4 online CPUs; agx's
+  // default (6, 8 CPUs) is already its baseline; x86 has no modes and keeps 16 threads.
+  auto by_default = experiments::with_baseline_reading(testbed, "default-mode");
+  BOOST_TEST((*by_default.find_node("nx")->baseline_config == ExecConfig{4, 9}));
+  BOOST_TEST((*by_default.find_node("agx")->baseline_config == ExecConfig{8, 6}));
+  BOOST_TEST((*by_default.find_node("x86")->baseline_config == ExecConfig{16, std::nullopt}));
+  BOOST_TEST((*experiments::with_baseline_reading(testbed, "testbed").find_node("nx")->baseline_config ==
+              ExecConfig{6, 5}));
+  BOOST_CHECK_THROW(experiments::with_baseline_reading(testbed, "fastest"), InputError);
+
+  // Inter-arrival from pre-processing + q/QPS: longer gaps, the same jobs.
+  auto inference = profiling::mean_interarrival_times(dictionary);
+  auto total = profiling::mean_interarrival_times(dictionary, profiling::thesis_query_counts,
+                                                  profiling::InterarrivalBasis::total);
+  BOOST_TEST(total.low_frequency > inference.low_frequency);
+  BOOST_TEST(total.high_frequency > inference.high_frequency);
+  config::Experiment x;
+  x.name = "readings";
+  x.scenarios = {"DL-FH"};
+  x.policies = {"srr"};
+  x.seeds = 1;
+  x.jobs = 24;
+  auto plain = experiments::experiment_jobs(x, testbed, dictionary).at({"DL-FH", 1});
+  x.interarrival = "total";
+  auto spread = experiments::experiment_jobs(x, testbed, dictionary).at({"DL-FH", 1});
+  BOOST_TEST_REQUIRE(plain.size() == spread.size());
+  BOOST_TEST(plain[5].engine == spread[5].engine);
+  BOOST_TEST(seconds_of(spread.back().submitted_at) > seconds_of(plain.back().submitted_at));
+
+  // Late jobs and the SRR queue go to the runtime options.
+  x.late = "drop";
+  x.srr_queue = "global";
+  auto o = experiments::runtime_options(x, experiments::RunKey{"DL-FH", "srr", 1});
+  BOOST_TEST((o.late_jobs == LateJobs::drop));
+  BOOST_TEST(o.policy_options.srr_global_queue);
+  auto defaults = experiments::runtime_options(config::Experiment{}, experiments::RunKey{"DL-FH", "srr", 1});
+  BOOST_TEST((defaults.late_jobs == LateJobs::run));
+  BOOST_TEST(!defaults.policy_options.srr_global_queue);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -167,6 +167,54 @@ BOOST_AUTO_TEST_CASE(progress_on_a_terminal_rewrites_one_line) {
   BOOST_TEST(text.find("ETA") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(the_distribution_over_the_seeds_has_quartiles_and_shares_at_or_below) {
+  auto x = experiment({"DL-FL"}, {"synergai"}, 5);
+  std::vector<RunOutcome> runs;
+  std::uint64_t seed = 0;
+  for (std::size_t v : {3, 1, 4, 1, 5}) runs.push_back(run("DL-FL", "synergai", ++seed, v, 10));
+  auto a = aggregate_runs(x, runs);
+  BOOST_TEST_REQUIRE(a.size() == 1u);
+  // Sorted 1 1 3 4 5: ranks at 25% = 1, 50% = 3, 75% = 4 (linear interpolation lands on ranks here).
+  BOOST_TEST(a[0].violations_q1 == 1.0);
+  BOOST_TEST(a[0].violations_median == 3.0);
+  BOOST_TEST(a[0].violations_q3 == 4.0);
+  BOOST_TEST(a[0].violations_at_or_below == (std::vector<double>{0, 0.4, 0.4, 0.6, 0.8, 1.0}),
+             boost::test_tools::per_element());
+  // Four values: the quartiles interpolate (numpy's default).
+  auto b = aggregate_runs(experiment({"DL-FL"}, {"synergai"}, 4),
+                          std::vector<RunOutcome>(runs.begin(), runs.begin() + 4));
+  BOOST_TEST(b[0].violations_q1 == 1.0);      // 1 1 3 4: rank 0.75 between 1 and 1
+  BOOST_TEST(b[0].violations_median == 2.0);  // between 1 and 3
+  BOOST_TEST(b[0].violations_q3 == 3.25);     // rank 2.25: 3 + 0.25 x (4 - 3)
+  auto md = summary_markdown(x, "unit", a);
+  BOOST_TEST(md.find("| SynergAI | 2.80 ± 1.79 | 1.0 / 3.0 / 4.0 |") != std::string::npos, md);
+  BOOST_TEST(md.find("| SynergAI | 0% | 40% | 40% | 60% | 80% | 100% |") != std::string::npos, md);
+}
+
+BOOST_AUTO_TEST_CASE(regret_and_ratio_are_taken_against_the_optimum_of_the_same_seed) {
+  auto x = experiment({"DL-FL"}, {"synergai", "rr"}, 2);
+  std::vector<RunOutcome> runs{run("DL-FL", "synergai", 1, 3, 10), run("DL-FL", "synergai", 2, 5, 10),
+                               run("DL-FL", "rr", 1, 6, 10), run("DL-FL", "rr", 2, 6, 10)};
+  std::vector<OptimumOutcome> optima(2);
+  optima[0].scenario = optima[1].scenario = "DL-FL";
+  optima[0].seed = 1;
+  optima[0].result.violations = optima[0].result.violations_bound = 2;
+  optima[0].result.proven = true;
+  optima[1].seed = 2;
+  optima[1].result.violations = optima[1].result.violations_bound = 2;
+  optima[1].result.proven = true;
+  auto a = aggregate_runs(x, runs, &optima);
+  BOOST_TEST_REQUIRE(a.size() == 2u);
+  BOOST_TEST(a[0].has_optimum);
+  BOOST_TEST(a[0].regret_mean == 2.0);  // 3 - 2, 5 - 2
+  BOOST_TEST(*a[0].ratio_to_optimum == 2.0);  // 4 / 2
+  BOOST_TEST(a[1].regret_mean == 4.0);
+  BOOST_TEST(aggregate_runs(x, runs)[0].has_optimum == false);
+  auto md = summary_markdown(x, "unit", a, &optima);
+  BOOST_TEST(md.find("| optimum (2 of 2 proven) | 2.00 ± 0.00 |") != std::string::npos, md);
+  BOOST_TEST(md.find("| DL-FL | 2.00 | 2/2 | +2.00 | +4.00 |") != std::string::npos, md);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---- a dictionary's characterization figures --------------------------------
