@@ -215,6 +215,15 @@ std::unique_ptr<WatchStream> Client::watch_jobs(const std::string& selector, con
                                                 const std::string& ns, bool bookmarks) {
   std::string target = jobs_path(ns) + "?watch=1";
   if (!selector.empty()) target += "&labelSelector=" + url_encode(selector);
+  return open_watch(target, resource_version, bookmarks);
+}
+
+std::unique_ptr<WatchStream> Client::watch_node(const std::string& name, const std::string& resource_version) {
+  return open_watch("/api/v1/nodes?watch=1&fieldSelector=" + url_encode("metadata.name=" + name), resource_version, true);
+}
+
+std::unique_ptr<WatchStream> Client::open_watch(std::string target, const std::string& resource_version,
+                                                bool bookmarks) {
   if (!resource_version.empty()) target += "&resourceVersion=" + url_encode(resource_version);
   if (bookmarks) target += "&allowWatchBookmarks=true";
   target += fmt::format("&timeoutSeconds={}", options_.watch_timeout.count());

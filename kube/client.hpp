@@ -97,6 +97,8 @@ class Client {
   nlohmann::json get_node(const std::string& name);
   // A JSON merge patch (application/merge-patch+json).
   nlohmann::json patch_node(const std::string& name, const nlohmann::json& merge_patch);
+  // The events of one Node (fieldSelector metadata.name), from `resource_version`.
+  std::unique_ptr<WatchStream> watch_node(const std::string& name, const std::string& resource_version);
 
   // Pods (namespace: the credentials' when empty).
   ObjectList list_pods(const std::string& label_selector, const std::string& ns = "");
@@ -113,6 +115,8 @@ class Client {
   ClientStats stats() const;
 
  private:
+  // `target` already holds "?watch=1" and the selectors.
+  std::unique_ptr<WatchStream> open_watch(std::string target, const std::string& resource_version, bool bookmarks);
   std::unique_ptr<http::Connection> take_connection();
   void give_back(std::unique_ptr<http::Connection> c);
   std::vector<std::pair<std::string, std::string>> auth_headers();

@@ -49,6 +49,7 @@ std::string to_string(Endpoint e) {
     case Endpoint::get_job: return "get_job";
     case Endpoint::list_jobs: return "list_jobs";
     case Endpoint::watch_jobs: return "watch_jobs";
+    case Endpoint::watch_nodes: return "watch_nodes";
     case Endpoint::delete_job: return "delete_job";
     case Endpoint::patch_job: return "patch_job";
     case Endpoint::list_nodes: return "list_nodes";
@@ -242,7 +243,8 @@ std::vector<Cause> validate_job(const json& job) {
 struct Event {
   std::uint64_t rv = 0;
   std::string type;
-  std::string ns;
+  std::string ns;    // empty for cluster-scoped objects (Nodes)
+  std::string kind;  // Job, Node
   json object;
 };
 
@@ -433,7 +435,7 @@ struct FakeApiServer::State {
       }
     } else if (parts.size() >= 4 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "nodes" && parts.size() <= 5) {
       if (parts.size() == 4) {
-        ep = Endpoint::list_nodes;
+        ep = query_bool(query, "watch") ? Endpoint::watch_nodes : Endpoint::list_nodes;
         bad_method = method != "GET";
       } else {
         name = parts[4];
@@ -533,7 +535,8 @@ struct FakeApiServer::State {
           for (const auto& [key, obj] : nodes) out.push_back(&obj);
           return out;
         });
-      case Endpoint::watch_jobs: return watch_jobs(s, req, ns, query, f, user);
+      case Endpoint::watch_jobs: return watch(s, req, ep, "Job", ns, query, f, user);
+      case Endpoint::watch_nodes: return watch(s, req, ep, "Node", "", query, f, user);
       case Endpoint::delete_job: return delete_job(s, req, ns, name, query, user);
       case Endpoint::get_node: {
         std::unique_lock lock{mutex};
@@ -743,7 +746,7 @@ struct FakeApiServer::State {
     } catch (const QueryError& e) {
       return refuse(e.code, e.reason, e.what());
     }
-    // Only Jobs are watched here (watch_jobs); discovery lists no watch verb for the rest.
+    // Only Jobs and Nodes are watched here (watch); discovery lists no watch verb for the rest.
     if (o.watch)
       return refuse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
     std::optional<std::uint64_t> requested;
@@ -849,7 +852,7 @@ struct FakeApiServer::State {
 
   // Under the lock.
   void push_event(const std::string& type, const std::string& ns, const json& obj) {
-    events.push_back(Event{rv, type, ns, obj});
+    events.push_back(Event{rv, type, ns, obj.value("kind", std::string{}), obj});
     while (events.size() > options.event_history) {
       compacted_rv = events.front().rv;
       events.pop_front();
@@ -1081,6 +1084,7 @@ struct FakeApiServer::State {
     }
     it->second.merge_patch(patch);
     bump(it->second);
+    push_event("MODIFIED", "", it->second);
     json obj = it->second;
     const json& annotations = obj["metadata"]["annotations"];
     if (agent.enabled && patch.contains("/metadata/annotations"_json_pointer) &&
@@ -1097,12 +1101,12 @@ struct FakeApiServer::State {
     return write_json(s, req, 200, obj);
   }
 
-  bool watch_jobs(Stream& s, const Req& req, const std::string& ns, const Query& query, const Faults& f,
-                  const std::string& user) {
-    const Endpoint ep = Endpoint::watch_jobs;
+  // A watch of the Jobs of `ns` (kind Job) or of the Nodes (kind Node).
+  bool watch(Stream& s, const Req& req, Endpoint ep, const std::string& kind, const std::string& ns,
+             const Query& query, const Faults& f, const std::string& user) {
     ListOptions o;
     try {
-      o = parse_list_options(query, job_field_labels());
+      o = parse_list_options(query, kind == "Job" ? job_field_labels() : node_field_labels());
     } catch (const QueryError& e) {
       record(ep, req, e.code, false, user);
       return write_status(s, req, e.code, e.reason, e.what());
@@ -1187,8 +1191,13 @@ struct FakeApiServer::State {
     std::vector<json> batch;
     std::uint64_t cursor = from;
     if (from_now) {
-      for (const auto& [key, obj] : jobs)
-        if (key.first == ns && selected(obj)) batch.push_back({{"type", "ADDED"}, {"object", obj}});
+      if (kind == "Job") {
+        for (const auto& [key, obj] : jobs)
+          if (key.first == ns && selected(obj)) batch.push_back({{"type", "ADDED"}, {"object", obj}});
+      } else {
+        for (const auto& [key, obj] : nodes)
+          if (selected(obj)) batch.push_back({{"type", "ADDED"}, {"object", obj}});
+      }
       cursor = rv;
     }
     auto next_bookmark = steady::now() + options.bookmark_interval;
@@ -1205,7 +1214,8 @@ struct FakeApiServer::State {
         auto it = std::upper_bound(events.begin(), events.end(), cursor,
                                    [](std::uint64_t v, const Event& e) { return v < e.rv; });
         for (; it != events.end(); ++it)
-          if (it->ns == ns && selected(it->object)) batch.push_back({{"type", it->type}, {"object", it->object}});
+          if (it->kind == kind && it->ns == ns && selected(it->object))
+            batch.push_back({{"type", it->type}, {"object", it->object}});
         cursor = std::max(cursor, rv);
       }
       const std::uint64_t bookmark_rv = cursor;
@@ -1231,7 +1241,7 @@ struct FakeApiServer::State {
       }
       if (need_bookmark) {
         json mark{{"type", "BOOKMARK"},
-                  {"object", {{"kind", "Job"}, {"apiVersion", "batch/v1"},
+                  {"object", {{"kind", kind}, {"apiVersion", kind == "Job" ? "batch/v1" : "v1"},
                               {"metadata", {{"resourceVersion", std::to_string(bookmark_rv)}}}}}};
         if (!write_line(mark)) return false;
         next_bookmark = steady::now() + options.bookmark_interval;
@@ -1325,6 +1335,7 @@ struct FakeApiServer::State {
       annotations.erase(mode_error_annotation);
     }
     bump(it->second);
+    push_event("MODIFIED", "", it->second);
   }
 
   // --- connections ------------------------------------------------------------
@@ -1501,6 +1512,7 @@ void FakeApiServer::add_node(const std::string& name, const std::map<std::string
             {"status", {{"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
   state_->bump(node);
   state_->nodes[name] = node;
+  state_->push_event("ADDED", "", node);
 }
 
 std::optional<json> FakeApiServer::job(const std::string& ns, const std::string& name) const {

@@ -4,7 +4,7 @@
 //   /version
 //   /apis/batch/v1/namespaces/{ns}/jobs[/{name}]  create, get, list, watch, delete,
 //                                                  patch (labels, annotations)
-//   /api/v1/nodes[/{name}]                         list, get, patch (labels, annotations)
+//   /api/v1/nodes[/{name}]                         list, watch, get, patch (labels, annotations)
 //   /api/v1/namespaces/{ns}/pods                   list (the pods of its Jobs)
 //   /api/v1/namespaces/{ns}/pods/{name}/log        get (text/plain; the rule's log text)
 // with the real API's Status errors (AlreadyExists 409, NotFound 404, Invalid
@@ -40,7 +40,7 @@
 namespace synergai::kube::fake {
 
 enum class Endpoint {
-  version, discovery, create_job, get_job, list_jobs, watch_jobs, delete_job, patch_job, list_nodes, get_node, patch_node,
+  version, discovery, create_job, get_job, list_jobs, watch_jobs, delete_job, patch_job, list_nodes, watch_nodes, get_node, patch_node,
   list_pods, pod_log, other
 };
 std::string to_string(Endpoint e);

@@ -98,7 +98,7 @@ std::optional<json> discovery_document(const std::string& path, const std::strin
   if (path == "/api/v1" || path == "/api/v1/") {
     return json{{"kind", "APIResourceList"},
                 {"groupVersion", "v1"},
-                {"resources", json::array({resource("nodes", "node", false, "Node", {"get", "list", "patch"}, {"no"}),
+                {"resources", json::array({resource("nodes", "node", false, "Node", {"get", "list", "patch", "watch"}, {"no"}),
                                            resource("pods", "pod", true, "Pod", {"list"}, {"po"}, true),
                                            resource("pods/log", "", true, "Pod", {"get"})})}};
   }

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(kubectl_discovers_creates_waits_watches_and_deletes) {
   BOOST_TEST(nodes.output == "node/agx-1\nnode/x86-1\n");
   auto arm = c.kubectl("get nodes -l 'synergai.io/arch in (arm64)' -o name");
   BOOST_TEST(arm.output == "node/agx-1\n", arm.output);
-  auto node_watch = c.kubectl("get nodes --watch --request-timeout=5s");  // not served: a Status, not a list
+  auto node_watch = c.kubectl("get pods --watch --request-timeout=5s");  // not served: a Status, not a list
   BOOST_TEST(node_watch.exit_code != 0);
   BOOST_TEST(node_watch.output.find("MethodNotAllowed") != std::string::npos, node_watch.output);
 
