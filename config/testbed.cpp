@@ -33,7 +33,9 @@ std::optional<PowerMode> read_mode(const Cursor& c, int cpus) {
   auto online = c.field("online_cpus").integer(1, std::max(cpus, 1));
   auto budget = c.field("budget_w");
   if (budget.present() && budget.raw()->is_string()) {
-    if (!budget.string_in({"unlimited"})) return std::nullopt;
+    auto word = budget.string_in({"unlimited", "unknown"});
+    if (!word) return std::nullopt;
+    m.budget_known = *word == "unlimited";
   } else if (auto w = budget.number(0, 10000, true)) {
     m.budget_w = *w;
   } else {

@@ -46,7 +46,9 @@ std::vector<ExecConfig> NodeSpec::configurations() const {
 
 std::string describe(const PowerMode& m) {
   return fmt::format("mode {} ({}): {} MHz, {} CPUs, {}", m.id, m.name, m.max_mhz, m.online_cpus,
-                     m.budget_w ? fmt::format("{} W", *m.budget_w) : std::string{"no power cap"});
+                     m.budget_w       ? fmt::format("{} W", *m.budget_w)
+                     : m.budget_known ? std::string{"no power cap"}
+                                      : std::string{"power budget unknown"});
 }
 
 std::string describe(const NodeSpec& n) {
@@ -57,7 +59,7 @@ std::string describe(const NodeSpec& n) {
 void to_json(nlohmann::json& j, const PowerMode& m) {
   j = nlohmann::json{{"id", m.id}, {"name", m.name}, {"max_mhz", m.max_mhz}, {"online_cpus", m.online_cpus}};
   if (m.budget_w) j["budget_w"] = *m.budget_w;
-  else j["budget_w"] = "unlimited";
+  else j["budget_w"] = m.budget_known ? "unlimited" : "unknown";
 }
 
 void from_json(const nlohmann::json& j, PowerMode& m) {
@@ -67,6 +69,7 @@ void from_json(const nlohmann::json& j, PowerMode& m) {
   m.online_cpus = j.at("online_cpus").get<int>();
   const auto& b = j.at("budget_w");
   m.budget_w = b.is_string() ? std::nullopt : std::optional<double>{b.get<double>()};
+  m.budget_known = !(b.is_string() && b.get<std::string>() == "unknown");
 }
 
 void to_json(nlohmann::json& j, const NodeSpec& n) {

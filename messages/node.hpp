@@ -28,7 +28,12 @@ struct PowerMode {
   std::string name;
   int max_mhz = 0;
   int online_cpus = 0;
-  std::optional<double> budget_w;  // empty: no power cap (MAXN)
+  // The power cap in watts; empty: no cap (MAXN) or, when !budget_known, a
+  // cap nobody stated (a mode imported from an nvpmodel.conf whose name gives
+  // no wattage). An unknown budget ranks with the uncapped ones when ties are
+  // broken by budget.
+  std::optional<double> budget_w;
+  bool budget_known = true;
 
   friend bool operator==(const PowerMode&, const PowerMode&) = default;
 };

@@ -272,7 +272,8 @@ class Builder {
     const std::string s = "Which knob matters (mean QPS over the modes sharing a value)";
     auto mhz = [](const PowerMode& m) { return static_cast<double>(m.max_mhz); };
     auto cpus = [](const PowerMode& m) { return static_cast<double>(m.online_cpus); };
-    auto budget = [](const PowerMode& m) { return m.budget_w ? *m.budget_w : -1.0; };  // -1: MAXN
+    // -1: MAXN; -2: a budget nobody stated, grouped with none of the published ones.
+    auto budget = [](const PowerMode& m) { return m.budget_w ? *m.budget_w : m.budget_known ? -1.0 : -2.0; };
     double a1200 = group_mean("agx", mhz, 1200);
     for (auto [f, target] : {std::pair{1450, 1.025}, std::pair{1780, 1.35}, std::pair{2100, 1.7}, std::pair{2188, 1.8},
                              std::pair{2266, 2.3}})

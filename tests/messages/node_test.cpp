@@ -37,6 +37,9 @@ BOOST_AUTO_TEST_CASE(names_parse_and_print) {
   BOOST_TEST(fmt::format("{}", ExecConfig{4, 9}) == "threads=4 mode=9");
   BOOST_TEST(fmt::format("{}", PowerMode{6, "MAXN", 2266, 8, std::nullopt}) ==
              "mode 6 (MAXN): 2266 MHz, 8 CPUs, no power cap");
+  // A budget nobody stated (an imported MAXQ mode) is not "no power cap".
+  BOOST_TEST(fmt::format("{}", PowerMode{1, "MAXQ", 1200, 4, std::nullopt, false}) ==
+             "mode 1 (MAXQ): 1200 MHz, 4 CPUs, power budget unknown");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
