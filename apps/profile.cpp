@@ -1,5 +1,6 @@
 // `synergai profile ...`: the offline phase's tools (docs/profiling.md).
-//   import-modes --nvpmodel FILE   a Jetson board's power modes as testbed YAML
+//   import-modes --nvpmodel FILE   a Jetson board's power modes as testbed YAML (every mode;
+//                                  budgets the names do not state are unknown)
 //   parse FILE...                  what MLPerf LoadGen logs contain, as JSON
 //   plan --testbed T ...           the runs of a profiling campaign
 //   run --testbed T --out DIR ...  execute (or --resume) a campaign -> DIR/dictionary.json
@@ -68,8 +69,10 @@ int import_modes(const ImportArgs& a) {
     options.budgets[id] = w;
   }
   auto model = profiling::load_nvpmodel(a.file);
-  if (a.json) fmt::print("{}\n", profiling::to_json(model, options).dump(2));
-  else fmt::print("{}", profiling::testbed_yaml(model, options));
+  // Rendered first: a --budget naming no mode of the file stops before any warning.
+  auto text = a.json ? profiling::to_json(model, options).dump(2) + "\n" : profiling::testbed_yaml(model, options);
+  for (const auto& w : profiling::import_warnings(model, options)) log::warn("profile", "{}", w);
+  fmt::print("{}", text);
   return 0;
 }
 
@@ -292,7 +295,9 @@ void add_profile_command(CLI::App& app) {
   im->add_flag("--json", import_args.json, "Print every limit as JSON instead");
   im->add_option("--unlimited-cpu-mhz", import_args.unlimited_cpu_mhz,
                  "max_mhz for modes whose CPU clocks are uncapped (default: the highest cap of any mode)");
-  im->add_option("--budget", import_args.budgets, "MODE_ID=WATTS|unlimited for modes whose name states no budget");
+  im->add_option("--budget", import_args.budgets,
+                 "MODE_ID=WATTS|unlimited: a mode's power budget, over what its name states (a budget that neither "
+                 "gives is imported as unknown, with a warning)");
   set_action(im, [] { return import_modes(import_args); });
 
   static std::vector<std::string> parse_files;

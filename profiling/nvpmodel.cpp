@@ -46,6 +46,22 @@ bool is_cpu_cluster(std::string_view param) { return param.starts_with("CPU_") &
 bool is_dla_core(std::string_view param) {
   return param.starts_with("DLA") && param.ends_with("_CORE");  // DLA_CORE, DLA0_CORE, DLA1_CORE
 }
+// The line without its comment: "#" or "//" at its start, or after a blank.
+std::string_view strip_comment(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    bool starts = line[i] == '#' || (line[i] == '/' && i + 1 < line.size() && line[i + 1] == '/');
+    if (starts && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) return line.substr(0, i);
+  }
+  return line;
+}
+
+std::optional<int> core_number(std::string_view key) {
+  if (!key.starts_with("CORE_")) return std::nullopt;
+  auto core = to_integer(key.substr(5));
+  if (!core || *core < 0 || *core > 4096) return std::nullopt;
+  return static_cast<int>(*core);
+}
+
 bool is_max_freq(std::string_view key) { return key == "MAX_FREQ" || key == "MAX_FREQ_KNEXT"; }
 bool is_freq_key(std::string_view key) {
   return key == "MAX_FREQ" || key == "MIN_FREQ" || key == "MAX_FREQ_KNEXT" || key == "MIN_FREQ_KNEXT";
@@ -143,6 +159,12 @@ struct Parser {
     }
   }
 
+  static ClockLimit& named_limit(std::vector<std::pair<std::string, ClockLimit>>& limits, const std::string& name) {
+    auto it = std::find_if(limits.begin(), limits.end(), [&](auto& x) { return x.first == name; });
+    if (it == limits.end()) it = limits.insert(limits.end(), {name, ClockLimit{}});
+    return it->second;
+  }
+
   void set_limit(ClockLimit& limit, long long v) {
     if (v == -1) limit = {ClockLimit::Kind::unlimited, 0};
     else limit = {ClockLimit::Kind::value, v};
@@ -165,14 +187,14 @@ struct Parser {
     m.settings[param][key] = value;
 
     if (param == "CPU_ONLINE") {
-      if (!key.starts_with("CORE_")) fail(line, fmt::format("CPU_ONLINE key \"{}\" is not CORE_<n>", key));
-      auto core = to_integer(std::string_view{key}.substr(5));
-      if (!core || *core < 0 || *core > 4096) fail(line, fmt::format("CPU_ONLINE key \"{}\" is not CORE_<n>", key));
+      auto core = core_number(key);
+      if (!core) fail(line, fmt::format("CPU_ONLINE key \"{}\" is not CORE_<n>", key));
       if (value != "0" && value != "1") fail(line, fmt::format("CPU_ONLINE {} must be 0 or 1, found \"{}\"", key, value));
       (value == "1" ? m.online_cores : m.offline_cores).push_back(static_cast<int>(*core));
       return;
     }
-    if (p.type == "CLOCK" && is_freq_key(key)) {
+    // Clock caps are CLOCK parameters, but some boards declare EMC as a FILE.
+    if (p.type != "HWMON" && is_freq_key(key)) {
       auto v = to_integer(value);
       if (!v || *v < -1)
         fail(line, fmt::format("{} {} must be a frequency or -1 (no limit), found \"{}\"", param, key, value));
@@ -192,9 +214,9 @@ struct Parser {
         // The EMC cap file takes 0 for "no cap" as well as -1.
         set_limit(m.emc_max_hz, *v == 0 ? -1 : *v);
       } else if (is_dla_core(param)) {
-        auto d = std::find_if(m.dla_max_hz.begin(), m.dla_max_hz.end(), [&](auto& x) { return x.first == param; });
-        if (d == m.dla_max_hz.end()) d = m.dla_max_hz.insert(m.dla_max_hz.end(), {param, ClockLimit{}});
-        set_limit(d->second, *v);
+        set_limit(named_limit(m.dla_max_hz, param), *v);
+      } else {
+        set_limit(named_limit(m.other_max_hz, param), *v);
       }
     }
   }
@@ -233,11 +255,22 @@ struct Parser {
     if (!model.find_mode(*default_mode))
       fail(default_line, fmt::format("DEFAULT={} is not one of the modes", *default_mode));
     model.default_mode = *default_mode;
+    std::vector<int> declared;
+    if (auto it = param_index.find("CPU_ONLINE"); it != param_index.end())
+      for (const auto& key : model.params[it->second].keys)
+        if (auto core = core_number(key)) declared.push_back(*core);
     for (auto& m : model.modes) {
+      for (int core : declared)
+        if (std::find(m.online_cores.begin(), m.online_cores.end(), core) == m.online_cores.end() &&
+            std::find(m.offline_cores.begin(), m.offline_cores.end(), core) == m.offline_cores.end())
+          m.unset_cores.push_back(core);
+      m.online_cores.insert(m.online_cores.end(), m.unset_cores.begin(), m.unset_cores.end());
       std::sort(m.online_cores.begin(), m.online_cores.end());
       std::sort(m.offline_cores.begin(), m.offline_cores.end());
+      std::sort(m.unset_cores.begin(), m.unset_cores.end());
       if (m.online_cores.empty())
-        fail(m.line, fmt::format("mode {} ({}) puts no core online (no \"CPU_ONLINE CORE_<n> 1\" line)", m.id, m.name));
+        fail(m.line, fmt::format("mode {} ({}) puts no core online (no \"CPU_ONLINE CORE_<n> 1\" line, and no core "
+                                 "left unset)", m.id, m.name));
     }
   }
 };
@@ -276,15 +309,24 @@ std::optional<int> NvpMode::max_cpu_mhz() const {
 
 std::optional<std::optional<double>> NvpMode::budget_from_name() const {
   if (name.starts_with("MAXN")) return std::optional<double>{};
-  // The first run of digits directly followed by 'W'.
+  auto digit = [&](std::size_t i) { return i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])); };
+  // The first number standing on its own and directly followed by 'W' (or 'w').
   for (std::size_t i = 0; i < name.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(name[i]))) continue;
-    if (i > 0 && std::isalnum(static_cast<unsigned char>(name[i - 1]))) continue;
+    if (!digit(i)) continue;
+    if (i > 0 && (std::isalnum(static_cast<unsigned char>(name[i - 1])) || name[i - 1] == '.')) {
+      while (digit(i + 1)) ++i;
+      continue;
+    }
     std::size_t j = i;
-    while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
-    if (j < name.size() && name[j] == 'W' &&
-        (j + 1 == name.size() || !std::isalnum(static_cast<unsigned char>(name[j + 1]))))
-      return std::optional<double>{static_cast<double>(*to_integer(std::string_view{name}.substr(i, j - i)))};
+    while (digit(j)) ++j;
+    if (j < name.size() && name[j] == '.' && digit(j + 1))
+      for (++j; digit(j);) ++j;
+    if (j < name.size() && (name[j] == 'W' || name[j] == 'w') &&
+        (j + 1 == name.size() || !std::isalnum(static_cast<unsigned char>(name[j + 1])))) {
+      double w = 0;
+      std::from_chars(name.data() + i, name.data() + j, w);
+      if (w > 0) return std::optional<double>{w};
+    }
     i = j;
   }
   return std::nullopt;
@@ -317,8 +359,9 @@ NvpModel parse_nvpmodel(std::string_view text, std::string file) {
     pos = end + 1;
     ++line;
     if (raw.find('\0') != std::string_view::npos) p.fail(line, "binary data: not an nvpmodel.conf");
-    auto t = trim(raw);
-    if (t.empty() || t.front() == '#') continue;
+    if (line == 1 && raw.starts_with("\xEF\xBB\xBF")) raw.remove_prefix(3);  // a byte-order mark
+    auto t = trim(strip_comment(raw));
+    if (t.empty()) continue;
     if (t.front() == '<') p.on_header(t, line);
     else p.on_line(t, line);
   }
@@ -340,6 +383,12 @@ std::vector<PowerMode> to_power_modes(const NvpModel& m, const ImportOptions& op
     for (const auto& mode : m.modes)
       for (const auto& c : mode.clusters)
         if (c.max_khz.limited()) fallback = std::max(fallback.value_or(0), static_cast<int>((c.max_khz.value + 500) / 1000));
+  for (const auto& [id, budget] : options.budgets)
+    if (!m.find_mode(id)) {
+      std::string ids;
+      for (const auto& mode : m.modes) ids += fmt::format("{}{}", ids.empty() ? "" : ", ", mode.id);
+      throw InputError(fmt::format("{}: --budget {}=...: the file has no mode {} (its modes: {})", m.file, id, id, ids));
+    }
   std::vector<PowerMode> out;
   for (const auto& mode : m.modes) {
     PowerMode pm;
@@ -353,31 +402,61 @@ std::vector<PowerMode> to_power_modes(const NvpModel& m, const ImportOptions& op
                                    "--unlimited-cpu-mhz", m.file, mode.line, mode.id, mode.name));
     if (auto it = options.budgets.find(mode.id); it != options.budgets.end()) pm.budget_w = it->second;
     else if (auto b = mode.budget_from_name()) pm.budget_w = *b;
-    else
-      throw InputError(fmt::format("{}:{}: mode {}'s name \"{}\" states no power budget: give it with --budget {}=W "
-                                   "(or {}=unlimited)", m.file, mode.line, mode.id, mode.name, mode.id, mode.id));
+    else pm.budget_known = false;
     if (pm.max_mhz < 1) throw InputError(fmt::format("{}:{}: mode {} caps its CPUs below 1 MHz", m.file, mode.line, mode.id));
     out.push_back(std::move(pm));
   }
   return out;
 }
 
+std::vector<std::string> import_warnings(const NvpModel& m, const ImportOptions& options) {
+  std::vector<std::string> out;
+  std::string unknown;
+  int count = 0;
+  for (const auto& mode : m.modes)
+    if (!options.budgets.count(mode.id) && !mode.budget_from_name()) {
+      unknown += fmt::format("{}{} ({})", unknown.empty() ? "" : ", ", mode.id, mode.name);
+      ++count;
+    }
+  if (count > 0)
+    out.push_back(fmt::format("{}: power budget unknown for {} {}: the name states no wattage and no --budget gives "
+                              "it; recorded as budget_w: unknown (set it with --budget ID=W or ID=unlimited)",
+                              m.file, count == 1 ? "mode" : "modes", unknown));
+  for (const auto& mode : m.modes)
+    if (!mode.unset_cores.empty())
+      out.push_back(fmt::format("{}:{}: mode {} ({}) sets cores {} neither online nor offline: counted online", m.file,
+                                mode.line, mode.id, mode.name, fmt::join(mode.unset_cores, ",")));
+  return out;
+}
+
 std::string testbed_yaml(const NvpModel& m, const ImportOptions& options) {
   auto modes = to_power_modes(m, options);
   std::string out = fmt::format("# power modes imported from {} by synergai profile import-modes\n", m.file);
+  for (const auto& w : import_warnings(m, options)) out += fmt::format("# warning: {}\n", w);
   out += "power_modes:\n";
   for (std::size_t i = 0; i < modes.size(); ++i) {
     const auto& pm = modes[i];
     const auto& nm = m.modes[i];
     out += fmt::format("  - {{id: {}, name: {}, max_mhz: {}, online_cpus: {}, budget_w: {}}}\n", pm.id,
                        nlohmann::json(pm.name).dump(), pm.max_mhz, pm.online_cpus,
-                       pm.budget_w ? fmt::format("{:g}", *pm.budget_w) : std::string{"unlimited"});
+                       pm.budget_w       ? fmt::format("{:g}", *pm.budget_w)
+                       : pm.budget_known ? std::string{"unlimited"}
+                                         : std::string{"unknown"});
+    if (!pm.budget_known)
+      out += fmt::format("    # budget unknown: the name states none; set it with --budget {}=W\n", pm.id);
     std::string cores;
     for (auto c : nm.online_cores) cores += fmt::format("{}{}", cores.empty() ? "" : ",", c);
-    out += fmt::format("    # online cores: {}\n", cores);
+    out += fmt::format("    # online cores: {}{}\n", cores,
+                       nm.unset_cores.empty() ? "" : fmt::format(" ({} left unset)", fmt::join(nm.unset_cores, ",")));
     for (const auto& c : nm.clusters) out += fmt::format("    # {} max: {}\n", c.name, hz_text(c.max_khz, 1e3, "MHz"));
     out += fmt::format("    # GPU max: {}; EMC max: {}\n", hz_text(nm.gpu_max_hz, 1e6, "MHz"), hz_text(nm.emc_max_hz, 1e6, "MHz"));
     for (const auto& [name, l] : nm.dla_max_hz) out += fmt::format("    # {} max: {}\n", name, hz_text(l, 1e6, "MHz"));
+    if (!nm.other_max_hz.empty()) {
+      std::string other;
+      for (const auto& [name, l] : nm.other_max_hz)
+        other += fmt::format("{}{} {}", other.empty() ? "" : ", ", name, hz_text(l, 1e6, "MHz"));
+      out += fmt::format("    # other clocks max (not modelled): {}\n", other);
+    }
   }
   out += fmt::format("default_mode: {}\n", m.default_mode);
   return out;
@@ -398,10 +477,15 @@ nlohmann::json to_json(const NvpModel& m, const ImportOptions& options) {
     mode["gpu_max_hz"] = limit_json(nm.gpu_max_hz);
     mode["emc_max_hz"] = limit_json(nm.emc_max_hz);
     mode["dla_max_hz"] = dla;
+    nlohmann::json other = nlohmann::json::object();
+    for (const auto& [name, l] : nm.other_max_hz) other[name] = limit_json(l);
+    mode["other_max_hz"] = other;
+    if (!nm.unset_cores.empty()) mode["unset_cores"] = nm.unset_cores;
     mode["line"] = nm.line;
     j["modes"].push_back(std::move(mode));
   }
   if (!m.fan_config.empty()) j["fan_config"] = m.fan_config;
+  j["warnings"] = import_warnings(m, options);
   return j;
 }
 

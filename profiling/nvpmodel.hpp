@@ -7,8 +7,11 @@
 //   < PM_CONFIG DEFAULT=n >                  the default mode
 //   < FAN_CONFIG ... >                       optional fan settings
 // ("<" and ">" may touch the keyword). CPU clocks are in kHz, GPU/EMC/DLA
-// clocks in Hz; -1 means "no limit". Every line that does not fit is an
-// InputError naming the file and line: nothing is silently defaulted.
+// clocks in Hz; -1 means "no limit". Lines may end in CRLF; "#" and "//"
+// start comments (whole lines, or after a blank at the end of a line); a
+// UTF-8 byte-order mark is skipped. Settings the testbed does not model (PVA,
+// CVNAS, DLA falcon clocks, GPU power control, ...) are kept as written.
+// Every line that does not fit is an InputError naming the file and line.
 #pragma once
 
 #include "messages/node.hpp"
@@ -50,6 +53,11 @@ struct NvpMode {
   ClockLimit gpu_max_hz;
   ClockLimit emc_max_hz;
   std::vector<std::pair<std::string, ClockLimit>> dla_max_hz;  // DLA_CORE, DLA0_CORE, DLA1_CORE
+  // Every other clock the mode caps (PVA0_VPS, CVNAS, DLA0_FALCON, ...), in file order.
+  std::vector<std::pair<std::string, ClockLimit>> other_max_hz;
+  // Cores the CPU_ONLINE parameter declares that the mode sets neither online
+  // nor offline: nvpmodel leaves them as they are, the import counts them online.
+  std::vector<int> unset_cores;
   // Every setting as written: parameter -> key -> value (strings kept as is).
   std::map<std::string, std::map<std::string, std::string>> settings;
 
@@ -58,8 +66,8 @@ struct NvpMode {
   // unlimited or none is capped.
   std::optional<int> max_cpu_mhz() const;
   // The power budget the mode's name states ("MODE_15W_6CORE" -> 15, "5W" ->
-  // 5); "MAXN..." -> unlimited (an empty optional inside); nothing when the
-  // name says neither.
+  // 5, "MODE_7.5W" -> 7.5); "MAXN..." -> unlimited (an empty optional inside);
+  // nothing when the name says neither ("MAXQ", "MODE_17", "MAX_Q").
   std::optional<std::optional<double>> budget_from_name() const;
 };
 
@@ -93,10 +101,15 @@ struct ImportOptions {
 };
 
 // The testbed's view of the modes (PowerMode as config/testbed reads it).
-// Throws InputError when a mode's max MHz or budget cannot be determined.
+// Every mode is imported: a budget that neither options.budgets nor the name
+// gives is unknown (budget_known = false). Throws InputError when a mode's
+// max MHz cannot be determined or options.budgets names a mode the file lacks.
 std::vector<PowerMode> to_power_modes(const NvpModel& m, const ImportOptions& options = {});
+// What the import had to assume, one line each: a single line listing the
+// modes whose budget is unknown, then one per mode with cores it leaves unset.
+std::vector<std::string> import_warnings(const NvpModel& m, const ImportOptions& options = {});
 // `power_modes:` and `default_mode:` as testbed YAML, each mode followed by
-// comments with its per-cluster CPU, GPU, EMC and DLA limits.
+// comments with its per-cluster CPU, GPU, EMC, DLA and other clock limits.
 std::string testbed_yaml(const NvpModel& m, const ImportOptions& options = {});
 nlohmann::json to_json(const NvpModel& m, const ImportOptions& options = {});
 
