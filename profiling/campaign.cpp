@@ -212,14 +212,18 @@ std::string synthetic_summary(const SyntheticRun& r) {
       "================================================\nMLPerf Results Summary\n"
       "================================================\nSUT name : {}\nScenario : SingleStream\n"
       "Mode     : PerformanceOnly\n90th percentile latency (ns) : {:.0f}\nResult is : {}\n"
-      "  Min duration satisfied : Yes\n  Min queries satisfied : Yes\n  Early stopping satisfied: Yes\n"
+      "  Min duration satisfied : {}\n  Min queries satisfied : Yes\n  Early stopping satisfied: Yes\n{}"
       "\n================================================\nAdditional Stats\n"
       "================================================\nQPS w/ loadgen overhead         : {:.6f}\n"
       "QPS w/o loadgen overhead        : {:.6f}\n\nMean latency (ns)               : {:.0f}\n"
       "\n================================================\nTest Parameters Used\n"
       "================================================\nsamples_per_query : 1\nmin_query_count : {}\n"
       "max_query_count : {}\n\nNo warnings encountered during test.\n\nNo errors encountered during test.\n",
-      r.sut_name, mean_ns * 1.1, r.valid ? "VALID" : "INVALID", r.qps, r.qps * 1.002, mean_ns, r.queries, r.queries);
+      r.sut_name, mean_ns * 1.1, r.valid ? "VALID" : "INVALID",
+      // An invalid run as LoadGen reports one: the failed check in upper case, and its advice.
+      r.valid ? "Yes" : "NO",
+      r.valid ? "" : "Recommendations:\n * Decrease the expected latency so the loadgen pre-generates more queries.\n",
+      r.qps, r.qps * 1.002, mean_ns, r.queries, r.queries);
 }
 
 std::string synthetic_detail(const SyntheticRun& r) {

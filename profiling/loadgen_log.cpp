@@ -99,8 +99,16 @@ bool latency_row(LoadGenSummary& s, const std::string& key, double v) {
     rest = collapse(std::string_view{k}.substr(0, k.size() - suffix.size()));
     return true;
   };
-  if (strip("first token latency")) series = &s.first_token;
-  else if (strip("time to output token") || strip("time per output token") || strip("tpot latency"))
+  // "90th first token percentile latency": SingleStream's token headline.
+  if (k.ends_with(" first token percentile latency")) {
+    auto p = percentile_name(std::string_view{k}.substr(0, k.size() - 31));
+    if (!p) return false;
+    s.first_token.percentiles[*p] = v;
+    return true;
+  }
+  if (strip("first token latency") || strip("time to first token") || strip("ttft latency") || strip("ttft"))
+    series = &s.first_token;
+  else if (strip("time to output token") || strip("time per output token") || strip("tpot latency") || strip("tpot"))
     series = &s.time_per_output_token;
   else if (strip("latency")) series = &s.latency;
   else return false;
@@ -121,10 +129,30 @@ bool latency_row(LoadGenSummary& s, const std::string& key, double v) {
 bool is_metric(const std::string& k) {
   static const char* const names[] = {"qps w/ loadgen overhead", "qps w/o loadgen overhead", "samples per second",
                                       "completed samples per second", "scheduled samples per second",
-                                      "samples per query", "tokens per second", "completed tokens per second"};
+                                      "samples per query", "tokens per second", "completed tokens per second",
+                                      "tps w/ loadgen overhead", "tps w/o loadgen overhead"};
   for (const char* n : names)
     if (k == n) return true;
   return k.ends_with("(ns)") && (k.find("latency") != std::string::npos || k.find("output token") != std::string::npos);
+}
+
+// What LoadGen prints for a non-finite double (a run with no samples).
+bool is_non_finite(std::string_view value) {
+  auto v = lower(trim(value));
+  if (!v.empty() && (v.front() == '-' || v.front() == '+')) v.erase(0, 1);
+  return v == "nan" || v == "inf" || v == "infinity" || v.starts_with("nan(");
+}
+
+// "VALID" / "INVALID" in any case; nothing for another word.
+std::optional<std::string> validity(std::string_view value) {
+  auto v = lower(trim(value));
+  if (v == "valid") return "VALID";
+  if (v == "invalid") return "INVALID";
+  return std::nullopt;
+}
+
+bool is_rule(std::string_view collapsed) {
+  return !collapsed.empty() && collapsed.find_first_not_of('=') == std::string_view::npos;
 }
 
 void latency_json(nlohmann::json& j, std::string_view name, const LatencyStats& l) {
@@ -161,7 +189,8 @@ std::optional<double> LoadGenSummary::qps() const {
 LoadGenSummary parse_summary(std::string_view text, const std::string& file) {
   if (auto bad = first_bad_byte(text)) fail(file, line_of(text, *bad), "not UTF-8 text (binary data): not a LoadGen summary");
   LoadGenSummary s;
-  enum class Section { preamble, summary, stats, params } section = Section::preamble;
+  // `other`: a section of a later LoadGen than this parser knows; its values are kept like Additional Stats'.
+  enum class Section { preamble, summary, stats, params, other } section = Section::preamble;
   enum class Block { none, early_stopping, recommendations } block = Block::none;
   bool seen_banner = false, seen_errors = false, seen_result = false, seen_scenario = false, seen_mode = false;
   std::string last_metric;
@@ -176,23 +205,35 @@ LoadGenSummary parse_summary(std::string_view text, const std::string& file) {
       block = Block::none;
       continue;
     }
-    if (line.find_first_not_of('=') == std::string::npos) continue;
+    if (is_rule(line)) continue;
     std::string l = lower(line);
     if (l == "mlperf results summary") {
       if (seen_banner) fail(file, n, "a second \"MLPerf Results Summary\": two summaries in one file");
+      if (seen_errors) fail(file, n, "text after the errors line");
       seen_banner = true;
       section = Section::summary;
       continue;
     }
-    if (!seen_banner) fail(file, n, "not a LoadGen summary: expected the \"MLPerf Results Summary\" banner first");
+    bool counts_line = l.find(" encountered") != std::string::npos &&
+                       (l.find(" warning") != std::string::npos || l.find(" error") != std::string::npos);
+    // Before the banner only the warnings and errors lines may come: an accuracy run's whole summary.
+    if (!seen_banner && !counts_line)
+      fail(file, n, "not a LoadGen summary: expected the \"MLPerf Results Summary\" banner first");
     if (seen_errors) fail(file, n, "text after the errors line");
-    if (l == "additional stats") {
-      section = Section::stats;
-      block = Block::none;
-      continue;
+    // A bullet's text wrapped onto indented lines ("with the run being successful if every additional").
+    if (block != Block::none && (raw.front() == ' ' || raw.front() == '\t') && line.front() != '*' &&
+        line.find(':') == std::string::npos) {
+      auto& items = block == Block::early_stopping ? s.early_stopping.back().lines : s.recommendations;
+      if (!items.empty()) {
+        items.back() += " " + line;
+        continue;
+      }
     }
-    if (l == "test parameters used") {
-      section = Section::params;
+    // A banner: a line between two rules of '='.
+    bool banner = n >= 2 && n < all.size() && is_rule(collapse(all[n - 2])) && is_rule(collapse(all[n]));
+    if (l == "additional stats" || l == "test parameters used" || banner) {
+      section = l == "additional stats" ? Section::stats : l == "test parameters used" ? Section::params : Section::other;
+      if (section == Section::other) s.notes.push_back(line);
       block = Block::none;
       continue;
     }
@@ -216,8 +257,7 @@ LoadGenSummary parse_summary(std::string_view text, const std::string& file) {
       seen_errors = true;
       continue;
     }
-    if (l.find(" encountered") != std::string::npos &&
-        (l.find(" warning") != std::string::npos || l.find(" error") != std::string::npos)) {
+    if (counts_line) {
       auto sp = l.find(' ');
       auto count = to_integer(std::string_view{l}.substr(0, sp));
       bool is_error = l.find(" error") != std::string::npos && l.find(" error") < l.find(" encountered");
@@ -280,20 +320,23 @@ LoadGenSummary parse_summary(std::string_view text, const std::string& file) {
       s.mode = value;
       seen_mode = true;
     } else if (k == "result is") {
-      if (value != "VALID" && value != "INVALID")
-        fail(file, n, fmt::format("Result is: expected VALID or INVALID, found \"{}\"", value));
+      auto v = validity(value);
+      if (!v) fail(file, n, fmt::format("Result is: expected VALID or INVALID, found \"{}\"", value));
       if (seen_result) fail(file, n, "a second \"Result is\" line");
-      s.result = value;
+      s.result = *v;
       seen_result = true;
       if (!last_metric.empty()) {
         s.headline_name = last_metric;
         s.headline_value = last_value;
       }
     } else if (k.ends_with(" satisfied")) {
-      if (value != "Yes" && value != "No") fail(file, n, fmt::format("{}: expected Yes or No, found \"{}\"", key, value));
-      s.satisfied[key] = value == "Yes";
-    } else if (auto parsed = to_number(value); !parsed && !is_metric(k)) {
-      s.other[key] = value;  // e.g. "Per-query latency: "target_ns" : 50000000, ..."
+      // LoadGen writes "Yes", "NO" (since v1.0), "No" (v0.5) and "Skipped" (checks it did not enforce).
+      auto v = lower(value);
+      if (v == "yes" || v == "no") s.satisfied[key] = v == "yes";
+      else if (v == "skipped") s.skipped.push_back(key);
+      else s.other[key] = value;
+    } else if (auto parsed = to_number(value); !parsed && (!is_metric(k) || is_non_finite(value))) {
+      s.other[key] = value;  // e.g. "Per-query latency: "target_ns" : 50000000, ...", "Samples per second : nan"
     } else {
       double v = number();
       if (k == "qps w/ loadgen overhead") s.qps_with_overhead = v;
@@ -302,7 +345,8 @@ LoadGenSummary parse_summary(std::string_view text, const std::string& file) {
       else if (k == "completed samples per second") s.completed_samples_per_second = v;
       else if (k == "scheduled samples per second") s.scheduled_samples_per_second = v;
       else if (k == "samples per query") s.samples_per_query = v;
-      else if (k == "tokens per second" || k == "completed tokens per second") s.tokens_per_second = v;
+      else if (k == "tokens per second" || k == "completed tokens per second" || k == "tps w/ loadgen overhead")
+        s.tokens_per_second = v;
       else if (!latency_row(s, key, v)) s.other[key] = value;
       if (section == Section::summary && !seen_result) {
         last_metric = key;
@@ -310,7 +354,11 @@ LoadGenSummary parse_summary(std::string_view text, const std::string& file) {
       }
     }
   }
-  if (!seen_banner) fail(file, 0, "not a LoadGen summary: no \"MLPerf Results Summary\" banner");
+  if (!seen_banner) {
+    if (!seen_errors) fail(file, 0, "not a LoadGen summary: no \"MLPerf Results Summary\" banner");
+    s.has_results = false;  // an accuracy run: LoadGen summarises no performance
+    return s;
+  }
   auto missing = [&](std::string_view what) {
     fail(file, n, fmt::format("truncated LoadGen summary: ends before {}", what));
   };
@@ -390,7 +438,7 @@ LoadGenDetail parse_detail(std::string_view text, const std::string& file) {
     if ((e.key == "loadgen_version" || e.key == "version") && d.loadgen_version.empty()) d.loadgen_version = text_of(e.value);
     if (e.key == "effective_scenario" || (e.key == "requested_scenario" && d.scenario.empty()))
       d.scenario = normalise_scenario(text_of(e.value));
-    if (e.key == "result_validity") d.result_validity = text_of(e.value);
+    if (e.key == "result_validity") d.result_validity = validity(text_of(e.value)).value_or(text_of(e.value));
     if (e.is_error) d.errors.push_back(e.key == "ERROR" ? text_of(e.value) : e.key + ": " + text_of(e.value));
     if (e.is_warning) d.warnings.push_back(e.key == "WARNING" ? text_of(e.value) : e.key + ": " + text_of(e.value));
     d.entries.push_back(std::move(e));
@@ -414,7 +462,9 @@ LoadGenLog parse_loadgen_log(std::string_view text, const std::string& file) {
   if (first.starts_with(":::MLLOG") || first.starts_with("\"pid\":")) {
     l.kind = "detail";
     l.detail = parse_detail(text, file);
-  } else if (first.find_first_not_of('=') == std::string_view::npos || lower(collapse(first)) == "mlperf results summary") {
+  } else if (auto f = lower(collapse(first)); is_rule(f) || f == "mlperf results summary" ||
+             ((f.starts_with("no ") || std::isdigit(static_cast<unsigned char>(f.front()))) &&
+              f.find(" encountered") != std::string::npos)) {
     l.kind = "summary";
     l.summary = parse_summary(text, file);
   } else {
@@ -447,7 +497,9 @@ nlohmann::json to_json(const LoadGenSummary& s) {
   opt("qps_with_loadgen_overhead", s.qps_with_overhead);
   opt("qps_without_loadgen_overhead", s.qps_without_overhead);
   opt("qps", s.qps());
+  if (!s.has_results) j["has_results"] = false;
   if (!s.satisfied.empty()) j["satisfied"] = s.satisfied;
+  if (!s.skipped.empty()) j["skipped"] = s.skipped;
   latency_json(j, "latency_ns", s.latency);
   latency_json(j, "first_token_latency_ns", s.first_token);
   latency_json(j, "time_per_output_token_ns", s.time_per_output_token);

@@ -3,9 +3,13 @@
 //
 // Summaries are "key : value" lines under banners ("MLPerf Results Summary",
 // "Additional Stats", "Test Parameters Used"); spacing around the colon, blank
-// lines and which metric is the headline vary between versions, so the parser
-// keys on the field names. Detail logs are ":::MLLOG {json}" lines (v0.6 on)
-// or, in v0.5, plain lines `"pid": P, "tid": T, "ts": Nns : key : value`.
+// lines, the case of Yes/NO and VALID/INVALID, and which metric is the
+// headline vary between versions, so the parser keys on the field names and
+// keeps what it does not know (keys, sections, values) as written. An INVALID
+// run is a result (result == "INVALID"), not an error. An accuracy run's
+// summary holds only the warnings and errors lines (has_results == false).
+// Detail logs are ":::MLLOG {json}" lines (v0.6 on) or, in v0.5, plain lines
+// `"pid": P, "tid": T, "ts": Nns : key : value`.
 // A truncated or foreign file is an InputError; no input may crash it.
 #pragma once
 
@@ -37,7 +41,8 @@ struct LoadGenSummary {
   std::string sut_name;
   std::string scenario;  // SingleStream, MultiStream, Server, Offline (normalised)
   std::string mode;      // PerformanceOnly, AccuracyOnly, ...
-  std::string result;    // VALID or INVALID
+  std::string result;    // VALID or INVALID, whatever case LoadGen wrote; "" without results
+  bool has_results = true;  // false: only the warnings/errors lines (an accuracy run)
   std::string headline_name;  // the metric line right before "Result is"
   std::optional<double> headline_value;
   // Throughput metrics, when present.
@@ -45,14 +50,17 @@ struct LoadGenSummary {
   std::optional<double> completed_samples_per_second;  // Server v2.1+
   std::optional<double> scheduled_samples_per_second;  // Server
   std::optional<double> samples_per_query;             // MultiStream <= v1.1
-  std::optional<double> tokens_per_second;             // language models
+  std::optional<double> tokens_per_second;             // language models (TPS w/ loadgen overhead in SingleStream)
   std::optional<double> qps_with_overhead, qps_without_overhead;  // SingleStream / MultiStream
-  std::map<std::string, bool> satisfied;  // "Min duration satisfied" -> true, ...
+  std::map<std::string, bool> satisfied;  // "Min duration satisfied" -> true (Yes), false (No), any case
+  std::vector<std::string> skipped;       // checks LoadGen reports as "Skipped" ("Min queries satisfied")
   LatencyStats latency, first_token, time_per_output_token;
   std::vector<EarlyStopping> early_stopping;
   std::vector<std::string> recommendations;
   std::map<std::string, std::string> test_parameters;
-  std::map<std::string, std::string> other;  // any other "key : value" line
+  // Any other "key : value" line, and a metric or check whose value is not a
+  // finite number or Yes/No (e.g. "Samples per second : nan" of a failed run).
+  std::map<std::string, std::string> other;
   int warnings = 0;  // -1: "warnings encountered" with no count
   int errors = 0;
   std::vector<std::string> notes;  // free text lines we did not interpret
@@ -77,7 +85,7 @@ struct LoadGenDetail {
   std::vector<LoadGenEntry> entries;
   std::optional<double> first_time_ms, last_time_ms;
   std::string scenario;        // effective_scenario / requested_scenario
-  std::string result_validity; // VALID / INVALID when present
+  std::string result_validity; // VALID / INVALID when present (upper-cased)
   std::vector<std::string> errors, warnings;
 };
 
