@@ -26,35 +26,47 @@ using tcp = net::ip::tcp;
 
 namespace {
 constexpr auto idle_timeout = std::chrono::seconds{60};
+constexpr auto stop_timeout = std::chrono::seconds{10};  // for answers in flight
 }
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+// The HttpServer owns the Impl alone. Handlers and sessions refer to it
+// without owning it: a handler that owned it would be owned by the io_context
+// inside it, a cycle that nothing frees. Handlers still queued when the
+// io_context is destroyed are destroyed with it, and the sessions they hold.
+struct HttpServer::Impl {
   class Session;
 
   Service& service;
   ServerOptions options;
-  net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  std::vector<std::thread> threads;
+  net::io_context ioc;  // declared first: destroyed after everything that uses it
+  tcp::acceptor acceptor{net::make_strand(ioc)};  // its strand serialises accept and close
   std::mutex mutex;
-  std::condition_variable drained;
+  std::condition_variable changed;  // a session ended or an I/O thread returned
   std::set<std::shared_ptr<Session>> sessions;
+  int running_threads = 0;
   bool stopping = false;
   std::uint16_t bound_port = 0;
+  std::vector<std::thread> threads;
 
   Impl(Service& s, ServerOptions o) : service{s}, options{std::move(o)} {}
 
   void accept();
+  void run_thread() {
+    ioc.run();
+    std::lock_guard lock{mutex};
+    --running_threads;
+    changed.notify_all();
+  }
   void remove(const std::shared_ptr<Session>& s) {
     std::lock_guard lock{mutex};
     sessions.erase(s);
-    drained.notify_all();
+    changed.notify_all();
   }
 };
 
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<Impl> server) : stream_{std::move(socket)}, server_{std::move(server)} {}
+  Session(tcp::socket socket, Impl& server) : stream_{std::move(socket)}, server_{server} {}
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
@@ -72,7 +84,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void read() {
     if (closing_) return close();
     parser_.emplace();
-    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
@@ -81,7 +93,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      return reply_error(413, fmt::format("request body over {} bytes", server_->options.max_body_bytes));
+      return reply_error(413, fmt::format("request body over {} bytes", server_.options.max_body_bytes));
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof) {
@@ -98,7 +110,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                     std::string{req[http::field::authorization]}, std::move(req.body())};
     Response response;
     try {
-      response = server_->service.handle(request);
+      response = server_.service.handle(request);
     } catch (const std::exception& e) {
       log::error("http", "{} {}: {}", request.method, request.target, e.what());
       response = Response{500, "application/json", error_body("internal error", ""), {}};
@@ -133,11 +145,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
-    server_->remove(shared_from_this());
+    server_.remove(shared_from_this());
   }
 
   beast::tcp_stream stream_;
-  std::shared_ptr<Impl> server_;
+  Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool busy_ = false;
@@ -146,27 +158,27 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 };
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec != net::error::operation_aborted) log::warn("http", "accept: {}", ec.message());
-      std::lock_guard lock{self->mutex};
-      if (self->stopping) return;
+      std::lock_guard lock{mutex};
+      if (stopping) return;
     } else {
       std::shared_ptr<Session> session;
       {
-        std::lock_guard lock{self->mutex};
-        if (self->stopping) return;
-        session = std::make_shared<Session>(std::move(socket), self);
-        self->sessions.insert(session);
+        std::lock_guard lock{mutex};
+        if (stopping) return;
+        session = std::make_shared<Session>(std::move(socket), *this);
+        sessions.insert(session);
       }
       session->run();
     }
-    self->accept();
+    accept();
   });
 }
 
 HttpServer::HttpServer(Service& service, ServerOptions options)
-    : impl_{std::make_shared<Impl>(service, std::move(options))} {}
+    : impl_{std::make_unique<Impl>(service, std::move(options))} {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -183,7 +195,12 @@ void HttpServer::start() {
   if (ec) throw RuntimeError{fmt::format("cannot listen on {}:{}: {}", i.options.host, i.options.port, ec.message())};
   i.bound_port = i.acceptor.local_endpoint().port();
   i.accept();
-  for (int t = 0; t < std::max(1, i.options.threads); ++t) i.threads.emplace_back([impl = impl_] { impl->ioc.run(); });
+  const int n = std::max(1, i.options.threads);
+  {
+    std::lock_guard lock{i.mutex};
+    i.running_threads = n;
+  }
+  for (int t = 0; t < n; ++t) i.threads.emplace_back([&i] { i.run_thread(); });
 }
 
 std::uint16_t HttpServer::port() const { return impl_->bound_port; }
@@ -197,16 +214,24 @@ void HttpServer::stop() {
     i.stopping = true;
     sessions.assign(i.sessions.begin(), i.sessions.end());
   }
-  net::post(i.ioc, [impl = impl_] {
+  net::post(i.acceptor.get_executor(), [&i] {
     beast::error_code ec;
-    impl->acceptor.close(ec);
+    i.acceptor.close(ec);  // the pending accept ends with operation_aborted
   });
   for (auto& s : sessions) s->close_when_idle();
+  sessions.clear();
+  // Once the acceptor and every session are closed the io_context runs out of
+  // work and the I/O threads return by themselves.
+  bool idle = false;
   {
     std::unique_lock lock{i.mutex};
-    i.drained.wait_for(lock, std::chrono::seconds{10}, [&] { return i.sessions.empty(); });
+    idle = i.changed.wait_for(lock, stop_timeout, [&] { return i.sessions.empty() && i.running_threads == 0; });
   }
-  i.ioc.stop();
+  if (!idle) {
+    log::warn("http", "stop: connections still open after {} s are dropped with the server",
+              stop_timeout.count());
+    i.ioc.stop();
+  }
   for (auto& t : i.threads)
     if (t.joinable()) t.join();
 }

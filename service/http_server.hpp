@@ -2,7 +2,8 @@
 // few I/O threads of its own (never CAF's), each request handed to
 // Service::handle. Bodies over the limit get 413, unparsable requests 400.
 // stop() is graceful: no new connections, requests in flight are answered,
-// idle connections are closed.
+// idle connections are closed, and the I/O threads end once nothing is left
+// to do; the io_context and everything it still holds go with the server.
 #pragma once
 
 #include "service/service.hpp"
@@ -34,7 +35,7 @@ class HttpServer {
   struct Impl;
 
  private:
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace synergai::service
