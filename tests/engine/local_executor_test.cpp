@@ -168,7 +168,9 @@ BOOST_AUTO_TEST_CASE(cancel_kills_the_child_and_mode_requests_fail) {
   c.engine.program = SYNERGAI_FAKE_ENGINE;
   c.timeline = Timeline{sys.clock().now(), TimePoint{}};
   auto executor = sys.spawn(local_executor, c, performance);
-  auto listener = sys.spawn([seen](execution_listener::pointer) -> execution_listener::behavior_type {
+  // `seen` goes in as a spawn argument, not a capture: CAF 0.17 spawns a
+  // function with no arguments by dereferencing a null pointer to them.
+  auto listen = [](execution_listener::pointer, std::shared_ptr<Seen> seen) -> execution_listener::behavior_type {
     auto note = [seen](std::string e) {
       std::lock_guard lock{seen->m};
       seen->events.push_back(std::move(e));
@@ -178,7 +180,8 @@ BOOST_AUTO_TEST_CASE(cancel_kills_the_child_and_mode_requests_fail) {
             [note](finished_atom, const ExecutionOutcome& o) {
               note(fmt::format("finished {} {} {}", o.job_id, static_cast<int>(o.outcome), o.message));
             }};
-  });
+  };
+  auto listener = sys.spawn(listen, seen);
   auto wait_for = [&](std::size_t n) {
     std::unique_lock lock{seen->m};
     return seen->cv.wait_for(lock, 10s, [&] { return seen->events.size() >= n; });
