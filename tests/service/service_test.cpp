@@ -19,7 +19,9 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 using namespace synergai;
 using nlohmann::json;
@@ -179,6 +181,24 @@ BOOST_AUTO_TEST_CASE(cancel_queued_and_running) {
   for (const auto& j : list["jobs"]) BOOST_TEST(j["state"] == "cancelled", j.dump());
   BOOST_TEST(c.request("DELETE", "/v1/jobs/c0").status == 200);  // already cancelled
   BOOST_TEST(c.request("DELETE", "/v1/jobs/none").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(stop_closes_idle_connections_and_returns_at_once) {
+  auto dir = fresh_dir("stop");
+  InProcess s{write_config(dir, 10)};
+  std::vector<std::unique_ptr<service::HttpClient>> clients;  // each holds a kept-alive, idle connection
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<service::HttpClient>(s.url()));
+    BOOST_TEST(clients.back()->request("GET", "/healthz").status == 200);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  s.server->stop();
+  const auto took = std::chrono::steady_clock::now() - start;
+  // Neither the 10 s allowed for answers in flight nor the 60 s idle timeout:
+  // the I/O threads return as soon as every connection is closed.
+  BOOST_TEST((took < 2s), std::chrono::duration<double>(took).count() << " s");
+  BOOST_CHECK_THROW(clients[0]->request("GET", "/healthz"), std::exception);  // closed, and no longer accepting
+  s.server->stop();  // a second stop does nothing
 }
 
 BOOST_AUTO_TEST_CASE(bad_requests_get_their_status_and_field) {
