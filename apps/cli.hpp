@@ -27,5 +27,6 @@ void add_bench_service_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_experiment_command(CLI::App& app);
 void add_engine_command(CLI::App& app);
+void add_agent_command(CLI::App& app);
 
 }  // namespace synergai::app

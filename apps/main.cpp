@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   app::add_profile_command(app);
   app::add_experiment_command(app);
   app::add_engine_command(app);
+  app::add_agent_command(app);
 
   try {
     app.parse(argc, argv);

@@ -78,7 +78,7 @@ std::string name_of(const nlohmann::json& obj) {
 
 // --- the request workers: detached actors doing blocking API calls ------------
 
-caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Client> client) {
+caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Client> client, PowerModeWait mode_wait) {
   (void)self;
   return {
       [=](create_atom, const CreateMsg& m) -> CreateReply {
@@ -123,10 +123,13 @@ caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Clien
         }
         return {};
       },
+      // Requests the mode and waits for the node agent's report: a job starts
+      // only in the mode it was planned for.
       [=](patch_atom, const std::string& node, int mode) -> std::string {
         try {
-          nlohmann::json patch{{"metadata", {{"annotations", {{std::string{power_mode_annotation}, std::to_string(mode)}}}}}};
-          client->patch_node(node, patch);
+          auto r = request_power_mode(*client, node, mode, mode_wait);
+          if (!r.applied) return r.error;
+          if (r.requested) log::info("kube", "node {} reports power mode {} after {:.3f} s", node, mode, r.waited_s);
         } catch (const std::exception& e) {
           return e.what();
         }
@@ -308,7 +311,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
   st.testbed = std::move(testbed);
   st.options = options;
   for (int i = 0; i < std::max(options.request_workers, 1); ++i)
-    st.workers.push_back(self->spawn<caf::detached + caf::linked>(request_worker, client));
+    st.workers.push_back(self->spawn<caf::detached + caf::linked>(request_worker, client, options.mode_wait));
   st.watch = std::make_shared<WatchThread>(client, options.manifest.namespace_name, options.watch_backoff,
                                            caf::actor_cast<caf::weak_actor_ptr>(self));
   self->attach_functor([w = st.watch] { w->stop(); });

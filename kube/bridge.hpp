@@ -18,6 +18,7 @@
 
 #include "config/testbed.hpp"
 #include "kube/client.hpp"
+#include "kube/power_mode.hpp"
 #include "kube/manifest.hpp"
 #include "messages/execution.hpp"
 
@@ -33,6 +34,9 @@ struct BridgeOptions {
   BackoffPolicy watch_backoff{std::chrono::milliseconds{200}, std::chrono::milliseconds{10000}, 2.0, 0.2, 8,
                               std::chrono::seconds{60}, 7};
   int request_workers = 4;  // detached actors doing create/delete/patch requests
+  // How long a power-mode request waits for the node agent's report
+  // (synergai.io/power-mode-applied or -error) before the job fails.
+  PowerModeWait mode_wait{std::chrono::seconds{120}, std::chrono::milliseconds{100}};
   // Called once, on the bridge's thread, when the first list of our Jobs has
   // been taken in (from then on existing Jobs are adopted, never duplicated),
   // with the number of Jobs listed. It must not block.

@@ -309,6 +309,7 @@ void NodeAgent::run() {
       } clear{*this};
       if (stopping_) return;
       while (auto ev = stream->next()) {
+        if (stopping_) return;
         if (ev->type == "ERROR") break;  // e.g. 410: read the Node again
         if (ev->type == "ADDED" || ev->type == "MODIFIED") reconcile(ev->object);
       }

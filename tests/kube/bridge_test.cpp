@@ -80,6 +80,11 @@ struct BridgeRig {
     cluster.server.add_node("server-1");
     cluster.server.add_node("jetson-nx-1");
     cluster.server.set_job_rule(rule);
+    kube::fake::NodeAgent agent;  // reports power modes as the node agent would
+    agent.enabled = true;
+    agent.delay = std::chrono::milliseconds{5};
+    agent.refused = {"1"};
+    cluster.server.set_node_agent(agent);
     client = cluster.client(co);
   }
   void start() {
@@ -158,6 +163,26 @@ BOOST_AUTO_TEST_CASE(power_mode_is_patched_as_node_annotation) {
       .receive([&](int) {}, [&](caf::error&) { refused = true; });
   BOOST_TEST(refused);
   BOOST_TEST(rig.cluster.server.count(Endpoint::patch_node) == 1u);
+
+  // The reply waits for the agent's report: a refusal fails the request with
+  // the agent's reason, and no answer at all fails it at the timeout.
+  std::string why;
+  self->request(rig.bridge, 5s, mode_atom::value, std::string{"edge"}, 1)
+      .receive([&](int) {}, [&](caf::error& e) { why = rig.system.render(e); });
+  BOOST_TEST(why.find("nvpmodel refused the mode") != std::string::npos, why);
+}
+
+BOOST_AUTO_TEST_CASE(power_mode_without_an_agent_fails_at_the_timeout) {
+  BridgeRig rig;
+  rig.cluster.server.set_node_agent({});
+  auto options = fast_bridge();
+  options.mode_wait = {std::chrono::milliseconds{300}, std::chrono::milliseconds{10}};
+  rig.bridge = kube::spawn_kube_bridge(rig.system, rig.client, tiny(), options);
+  caf::scoped_actor self{rig.system};
+  std::string why;
+  self->request(rig.bridge, 5s, mode_atom::value, std::string{"edge"}, 9)
+      .receive([&](int) {}, [&](caf::error& e) { why = rig.system.render(e); });
+  BOOST_TEST(why.find("did not report power mode 9 within 0.3 s") != std::string::npos, why);
 }
 
 BOOST_AUTO_TEST_CASE(cancel_deletes_the_job_and_reports_cancelled) {

@@ -52,6 +52,10 @@ struct KubeFixture {
   explicit KubeFixture(const std::string& name) : dir{test::fresh_dir(name)} {
     server.add_node("server-1", {{"kubernetes.io/hostname", "server-1"}});
     server.add_node("jetson-nx-1", {{"kubernetes.io/hostname", "jetson-nx-1"}});
+    kube::fake::NodeAgent agent;  // the node agent's reports, emulated (node_agent_test has the real one)
+    agent.enabled = true;
+    agent.delay = std::chrono::milliseconds{20};
+    server.set_node_agent(agent);
     server.start();
     port = test::free_port();
     auto kubeconfig = dir / "kubeconfig.yaml";
@@ -240,6 +244,55 @@ BOOST_AUTO_TEST_CASE(two_hundred_jobs_agree_in_the_api_metrics_and_the_cluster) 
   BOOST_TEST(serve.stop(SIGTERM) == 0);
   BOOST_TEST(k.jobs().size() == n);
   BOOST_TEST(k.server.count(Endpoint::delete_job) == 0u);
+}
+
+// Service -> Node annotation -> the real node agent (`synergai agent`, here
+// with a fake nvpmodel that takes 1.5 s to switch) -> applied -> Job created:
+// the job planned for the Jetson starts only in its mode, and the switch is
+// part of its waiting time.
+BOOST_AUTO_TEST_CASE(the_real_agent_applies_the_mode_before_the_jobs_job_is_created) {
+  KubeFixture k{"kube-agent"};
+  k.server.set_node_agent({});  // nobody but the real agent answers
+  k.server.set_job_rule([](const json&) {
+    kube::fake::JobPlan plan;
+    plan.run_for = 3s;  // the server stays busy: the second job goes to the Jetson
+    return plan;
+  });
+  const auto nvpmodel = k.dir / "nvpmodel";
+  std::ofstream{k.dir / "mode"} << "1\n";
+  std::ofstream{nvpmodel} << "#!/bin/sh\nstate=\"$(dirname \"$0\")/mode\"\n"
+                             "case \"$1\" in\n  -m) sleep 1.5; echo \"$2\" > \"$state\" ;;\n"
+                             "  -q) echo \"NV Power Mode: MODE_$(cat \"$state\")\"; cat \"$state\" ;;\nesac\n";
+  std::filesystem::permissions(nvpmodel, std::filesystem::perms::owner_all);
+  Child agent{{"agent", "--node", "jetson-nx-1", "--testbed", test::source_path("config/examples/tiny.yaml").string(),
+               "--nvpmodel", nvpmodel.string(), "--kubeconfig", (k.dir / "kubeconfig.yaml").string(),
+               "--metrics-address", "127.0.0.1:0", "--retry-ms", "50"},
+              k.dir / "agent.log"};
+  Child serve{k.args(), k.log()};
+  BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+  service::HttpClient c{k.url()};
+  submit(c, "agent-1", 1000);
+  submit(c, "agent-2", 1000);
+  auto list = wait_all_terminal(c, 2, 30s);
+  std::map<std::string, json> by_node;
+  for (const auto& j : list["jobs"]) {
+    BOOST_TEST(j["state"] == "succeeded", j.dump());
+    by_node[j["node"].get<std::string>()] = j;
+  }
+  BOOST_TEST_REQUIRE((by_node.count("edge") == 1u && by_node.count("server") == 1u), list.dump());
+  BOOST_TEST(by_node["edge"]["config"]["mode"] == 9, by_node["edge"].dump());
+  BOOST_TEST(test::read_text(k.dir / "mode") == "9\n");
+  auto edge = k.server.node("jetson-nx-1").value();
+  const auto& notes = edge["metadata"]["annotations"];
+  BOOST_TEST(notes.value("synergai.io/power-mode-applied", "") == "9", edge.dump());
+  const auto switch_ms = std::stoll(notes.value("synergai.io/power-mode-switch-ms", "0"));
+  BOOST_TEST(switch_ms >= 1500, edge.dump());
+  // The switch is in the job's record: placed, then started only after it.
+  const double waited_for_switch = by_node["edge"]["waiting_seconds"].get<double>();
+  BOOST_TEST(waited_for_switch >= 1.5, by_node["edge"].dump());
+  BOOST_TEST(by_node["server"]["waiting_seconds"].get<double>() < 1.5, by_node["server"].dump());
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
+  BOOST_TEST(agent.stop(SIGTERM) == 0, test::read_text(k.dir / "agent.log"));
 }
 
 BOOST_AUTO_TEST_CASE(cancelling_running_jobs_deletes_their_jobs) {
