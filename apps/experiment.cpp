@@ -151,7 +151,7 @@ int experiment_command(const ExperimentArgs& a) {
     options.progress = [&progress](std::size_t done, std::size_t n) { progress(done, n); };
     options.cancel = &interrupted;
     try {
-      optima = experiments::solve_optima(x, testbed, dictionary, options);
+      optima = experiments::solve_optima(x, testbed, dictionary, options, &runs);
     } catch (const RuntimeError& e) {
       if (!interrupted.load()) throw;
       return stop();

@@ -72,14 +72,9 @@ int run_command(RunArgs& a) {
   log::info("run", "{} jobs, policy {}, seed {}, testbed {}", jobs.size(), a.options.policy, a.options.seed,
             testbed.name);
 
-  std::optional<experiments::OptimumResult> optimum;
-  if (a.optimum) {
-    if (a.executor != "simulated") throw InputError{"run: --optimum needs the simulated executor's drawn times"};
-    optimum = experiments::clairvoyant_optimum(
-        testbed, dictionary, jobs,
-        experiments::DrawnTimes{a.options.seed, a.options.noise_sigma, a.options.failure_probability},
-        experiments::OptimumOptions{a.optimum_time_limit_s});
-  }
+  if (a.optimum && a.executor != "simulated")
+    throw InputError{"run: --optimum needs the simulated executor's drawn times"};
+  const auto submitted = jobs;
 
   RunResult result;
   if (a.executor == "local") {
@@ -100,6 +95,12 @@ int run_command(RunArgs& a) {
   } else {
     result = run_virtual(testbed, dictionary, std::move(jobs), a.options);
   }
+  std::optional<experiments::OptimumResult> optimum;
+  if (a.optimum)  // starting from this run's schedule
+    optimum = experiments::clairvoyant_optimum(
+        testbed, dictionary, submitted,
+        experiments::DrawnTimes{a.options.seed, a.options.noise_sigma, a.options.failure_probability},
+        experiments::OptimumOptions{a.optimum_time_limit_s, experiments::schedule_of(testbed, result.jobs)});
   const Performance performance{testbed, dictionary};
   auto metrics = compute_metrics(result.jobs, performance);
   if (!a.quiet) fmt::print("{}\n", experiments::jobs_table(result.jobs));

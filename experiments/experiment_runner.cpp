@@ -167,8 +167,23 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
   return results;
 }
 
+ScheduleHint schedule_of(const config::Testbed& testbed, const std::vector<JobRecord>& jobs) {
+  ScheduleHint hint;
+  for (const auto& node : testbed.nodes) {
+    std::vector<const JobRecord*> here;
+    for (const auto& j : jobs)
+      if (j.node == node.name && j.config && j.started_at && !is_violation(j)) here.push_back(&j);
+    std::stable_sort(here.begin(), here.end(), [](auto* a, auto* b) { return *a->started_at < *b->started_at; });
+    std::vector<std::pair<std::string, ExecConfig>> list;
+    for (const auto* j : here) list.emplace_back(j->spec.id, *j->config);
+    hint.emplace_back(node.name, std::move(list));
+  }
+  return hint;
+}
+
 std::vector<OptimumOutcome> solve_optima(const config::Experiment& experiment, const config::Testbed& testbed,
-                                         const config::Dictionary& dictionary, const RunnerOptions& options) {
+                                         const config::Dictionary& dictionary, const RunnerOptions& options,
+                                         const std::vector<RunOutcome>* runs) {
   const auto inputs = experiment_jobs(experiment, testbed, dictionary);
   std::vector<OptimumOutcome> out;
   for (const auto& scenario : experiment.scenarios)
@@ -181,6 +196,13 @@ std::vector<OptimumOutcome> solve_optima(const config::Experiment& experiment, c
     if (options.cancel && options.cancel->load()) throw RuntimeError{"interrupted"};
     auto& o = out[i];
     DrawnTimes drawn{o.seed, experiment.noise_sigma, experiment.failure_probability};
+    oo.hint.clear();
+    const RunOutcome* best = nullptr;
+    if (runs)
+      for (const auto& r : *runs)
+        if (r.key.scenario == o.scenario && r.key.seed == o.seed && (!best || r.metrics.violations < best->metrics.violations))
+          best = &r;
+    if (best) oo.hint = schedule_of(testbed, best->jobs);
     o.result = clairvoyant_optimum(testbed, dictionary, inputs.at({o.scenario, o.seed}), drawn, oo);
     if (options.progress) options.progress(i + 1, out.size());
   }

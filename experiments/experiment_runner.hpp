@@ -79,9 +79,14 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
                                        const config::Dictionary& dictionary, const RunnerOptions& options);
 
 // The clairvoyant optimum of every (scenario, seed), scenarios then seeds.
-// `progress` as for run_experiment.
+// `progress` as for run_experiment. With `runs`, each MILP starts from the
+// schedule of the run of that scenario and seed with the fewest violations.
 std::vector<OptimumOutcome> solve_optima(const config::Experiment& experiment, const config::Testbed& testbed,
-                                         const config::Dictionary& dictionary, const RunnerOptions& options);
+                                         const config::Dictionary& dictionary, const RunnerOptions& options,
+                                         const std::vector<RunOutcome>* runs = nullptr);
+
+// The on-time jobs of a run, per node in the order they started, as a hint.
+ScheduleHint schedule_of(const config::Testbed& testbed, const std::vector<JobRecord>& jobs);
 
 // optimum.csv: per (scenario, seed) the optimum's figures, then one row per
 // on-time job of its best schedule (where, in which configuration, when).

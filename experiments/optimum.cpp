@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <memory>
@@ -251,6 +252,35 @@ OptimumResult clairvoyant_optimum(const config::Testbed& testbed, const config::
       milp.add_row(out, 'L', 0);
     }
     if (!first.empty()) milp.add_row(first, 'L', 1);
+    // Capacity cuts, implied by the rows above but not by their LP relaxation:
+    // the jobs on this node whose whole window [release, deadline] lies in
+    // [a, b] run one at a time inside it, so their durations sum to at most
+    // b - a. One row per distinct set, with its tightest a and b; only rows
+    // that can bind.
+    for (std::size_t i : here) {
+      for (std::size_t k : here) {
+        const double a = jobs[i].release, b = jobs[k].deadline;
+        if (b <= a) continue;
+        std::vector<std::pair<int, double>> t;
+        double most = 0, earliest = b, latest = a;
+        std::size_t members = 0;
+        for (std::size_t j : here) {
+          if (jobs[j].release < a || jobs[j].deadline > b) continue;
+          ++members;
+          earliest = std::min(earliest, jobs[j].release);
+          latest = std::max(latest, jobs[j].deadline);
+          double longest = 0;
+          for (std::size_t o = 0; o < jobs[j].options.size(); ++o)
+            if (jobs[j].options[o].node == n) {
+              t.emplace_back(x[j][o], jobs[j].options[o].duration);
+              longest = std::max(longest, jobs[j].options[o].duration);
+            }
+          most += longest;
+        }
+        if (members < 2 || earliest != a || latest != b || most <= b - a) continue;
+        milp.add_row(t, 'L', b - a);
+      }
+    }
     for (const auto& [arc, col] : arcs[n]) {
       const auto [a, b] = arc;
       if (a != source) {
@@ -280,8 +310,62 @@ OptimumResult clairvoyant_optimum(const config::Testbed& testbed, const config::
     }
   }
 
+  // The hint as a starting solution: each job in the option of its mode, in
+  // the hinted order, leaving out jobs until every one left is on time.
+  if (!options.hint.empty()) {
+    std::vector<int> ones;
+    bool usable = true;
+    for (const auto& [node_name, list] : options.hint) {
+      std::size_t n = 0;
+      while (n < nodes.size() && nodes[n].name != node_name) ++n;
+      if (n == nodes.size()) break;
+      std::vector<std::pair<std::size_t, std::size_t>> sequence;  // (job, option)
+      for (const auto& [id, config] : list) {
+        auto it = std::find_if(specs.begin(), specs.end(), [&](const JobSpec& j) { return j.id == id; });
+        if (it == specs.end()) continue;
+        auto j = static_cast<std::size_t>(it - specs.begin());
+        for (std::size_t k = 0; k < jobs[j].options.size(); ++k)
+          if (jobs[j].options[k].node == n && jobs[j].options[k].config.mode == config.mode) sequence.emplace_back(j, k);
+      }
+      for (bool dropped = true; dropped;) {
+        dropped = false;
+        double free_at = 0;
+        std::optional<int> mode = nodes[n].default_mode;
+        for (std::size_t i = 0; i < sequence.size(); ++i) {
+          const auto& [j, k] = sequence[i];
+          const auto& o = jobs[j].options[k];
+          bool switches = o.config.mode && o.config.mode != mode;
+          double finish = std::max(free_at, jobs[j].release) + (switches ? nodes[n].mode_switch_latency.count() : 0.0) +
+                          o.duration;
+          if (finish > jobs[j].deadline) {
+            sequence.erase(sequence.begin() + static_cast<long>(i));
+            dropped = true;
+            break;
+          }
+          if (o.config.mode) mode = o.config.mode;
+          free_at = finish;
+        }
+      }
+      long previous = source;
+      for (const auto& [j, k] : sequence) {
+        auto arc = arcs[n].find({previous, j});
+        if (arc == arcs[n].end()) {
+          usable = false;
+          break;
+        }
+        ones.push_back(arc->second);
+        ones.push_back(x[j][k]);
+        previous = static_cast<long>(j);
+      }
+    }
+    if (usable && !ones.empty()) {
+      std::vector<double> values(ones.size(), 1.0);
+      Cbc_setMIPStartI(milp.get(), static_cast<int>(ones.size()), ones.data(), values.data());
+    }
+  }
+
   Cbc_Model* model = milp.get();
-  Cbc_setLogLevel(model, 0);
+  Cbc_setLogLevel(model, std::getenv("SYNERGAI_CBC_LOG") ? 1 : 0);
   Cbc_setMaximumSeconds(model, options.time_limit_s);
   Cbc_setAllowableGap(model, 0.5);  // the objective is an integer count: a gap below 1 is optimal
   std::size_t candidates = 0;

@@ -53,8 +53,14 @@ struct ScheduledJob {
   double finish_s = 0;
 };
 
+// A schedule to start from, e.g. the best policy run's: per node name, the
+// on-time jobs (id, configuration) in the order they ran. Jobs that would not
+// be on time in it (once late jobs are left out) are dropped from it.
+using ScheduleHint = std::vector<std::pair<std::string, std::vector<std::pair<std::string, ExecConfig>>>>;
+
 struct OptimumOptions {
-  double time_limit_s = 20;  // per MILP; CBC stops there with its best solution and bound
+  double time_limit_s = 20;  // CPU seconds per MILP; CBC stops there with its best solution and bound
+  ScheduleHint hint;         // optional starting solution
 };
 
 struct OptimumResult {

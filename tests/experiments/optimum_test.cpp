@@ -256,7 +256,7 @@ BOOST_AUTO_TEST_CASE(the_runtime_runs_jobs_for_exactly_the_drawn_times_and_fails
 BOOST_AUTO_TEST_CASE(no_policy_beats_the_optimum_and_its_schedule_is_feasible) {
   for (std::uint64_t seed : {1, 2}) {
     auto jobs = generate_jobs(parse_scenario("DL-FL"), testbed, dictionary, seed);
-    auto opt = clairvoyant_optimum(testbed, dictionary, jobs, DrawnTimes{seed, 0.05, 0}, OptimumOptions{10});
+    auto opt = clairvoyant_optimum(testbed, dictionary, jobs, DrawnTimes{seed, 0.05, 0}, OptimumOptions{10, {}});
     BOOST_TEST_CONTEXT("seed " << seed) {
       BOOST_TEST(opt.violations_bound <= opt.violations);
       for (const auto& policy : policy_names()) {
