@@ -32,6 +32,7 @@ struct ServeArgs {
   std::string journal;
   std::string executor;
   bool check = false;
+  bool accept_journal_damage = false;
 };
 
 // The Kubernetes client's clock: the steady clock, except that its waits
@@ -110,6 +111,7 @@ int serve(const ServeArgs& a) {
     config.listen = *address;
   }
   if (!a.journal.empty()) config.journal = a.journal;
+  config.accept_journal_damage = a.accept_journal_damage;
   if (!a.executor.empty())
     config.executor = a.executor == "simulated" ? config::ExecutorKind::simulated : config::ExecutorKind::kubernetes;
   auto testbed = config::load_testbed(config.testbed);
@@ -121,6 +123,9 @@ int serve(const ServeArgs& a) {
     return exit_ok;
   }
 
+  // A file-size limit (RLIMIT_FSIZE) then fails the journal's write with EFBIG,
+  // which the journal handles like a full disk, instead of killing the service.
+  std::signal(SIGXFSZ, SIG_IGN);
   // Signals are taken by sigwait below: block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -143,7 +148,11 @@ int serve(const ServeArgs& a) {
   log::info("serve", "{}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
   if (kubernetes.clock) kubernetes.clock->stop();  // API requests give up instead of waiting to retry
   server.stop();
-  svc.stop();
+  if (auto unwritten = svc.stop(); unwritten > 0) {
+    log::error("serve", "stopped with {} transition(s) the journal could not write: the journal is behind the "
+               "jobs' last states", unwritten);
+    return exit_runtime_failure;
+  }
   log::info("serve", "stopped");
   return exit_ok;
 }
@@ -159,6 +168,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--executor", a.executor, "simulated|kubernetes (overrides the file)")
       ->check(CLI::IsMember({"simulated", "kubernetes"}));
   cmd->add_flag("--check", a.check, "Validate the configuration, print it and exit");
+  cmd->add_flag("--accept-journal-damage", a.accept_journal_damage,
+                "Start even if lines before the journal's end are damaged: drop them (kept in JOURNAL.dropped)");
   set_action(cmd, [] { return serve(a); });
 }
 

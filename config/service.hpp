@@ -53,6 +53,7 @@ struct ServiceConfig {
   KubernetesExecutorSettings kubernetes;
   std::filesystem::path journal;                   // relative: to the working directory
   std::uint64_t journal_compact_bytes = 64 << 20;  // rewrite the journal once it grows past this
+  bool accept_journal_damage = false;  // start on a journal damaged before its end, dropping those lines
   std::optional<std::filesystem::path> token_file; // bearer token for /v1; empty: no authentication
   std::size_t max_body_bytes = 64 << 10;           // larger request bodies get 413
   int http_threads = 4;

@@ -53,12 +53,17 @@ int open_append(const std::filesystem::path& path) {
 
 JournalReplay read_journal(const std::filesystem::path& path) {
   JournalReplay r;
-  std::ifstream in{path};
+  std::ifstream in{path, std::ios::binary};
   if (!in) return r;
+  const std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
   std::map<std::string, std::size_t> index;
-  std::string line;
   std::size_t number = 0;
-  while (std::getline(in, line)) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    const bool terminated = end != std::string::npos;
+    const std::string line = text.substr(start, terminated ? end - start : std::string::npos);
+    start = terminated ? end + 1 : text.size();
     ++number;
     if (line.empty()) continue;
     ++r.lines;
@@ -70,16 +75,85 @@ JournalReplay read_journal(const std::filesystem::path& path) {
       else r.jobs[it->second] = std::move(record);
     } catch (const std::exception& e) {
       ++r.skipped;
-      log::warn("journal", "{}:{}: unreadable line skipped ({})", path.string(), number, e.what());
+      if (!terminated) {
+        r.torn_tail = true;  // a crash mid-write: never acknowledged
+        log::warn("journal", "{}:{}: torn last line skipped ({} bytes)", path.string(), number, line.size());
+      } else {
+        r.damaged.emplace_back(number, line);
+        log::warn("journal", "{}:{}: damaged line ({})", path.string(), number, e.what());
+      }
     }
   }
   return r;
 }
 
-Journal::Journal(std::filesystem::path path, std::uint64_t compact_bytes, Snapshot snapshot)
-    : path_{std::move(path)}, compact_bytes_{compact_bytes}, snapshot_{std::move(snapshot)} {
+TailRepair repair_tail(const std::filesystem::path& path) {
+  TailRepair repair;
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return repair;  // no journal yet
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  if (size <= 0) return repair;
+  // Records are small: the tail after the last newline is read whole.
+  std::string tail;
+  off_t from = size;
+  std::size_t newline = std::string::npos;
+  while (from > 0 && newline == std::string::npos) {
+    const off_t step = std::min<off_t>(from, 64 * 1024);
+    from -= step;
+    std::string chunk(static_cast<std::size_t>(step), '\0');
+    if (::pread(fd, chunk.data(), chunk.size(), from) != step)
+      throw RuntimeError{fmt::format("journal {}: cannot read its end: {}", path.string(), std::strerror(errno))};
+    tail = chunk + tail;
+    newline = tail.rfind('\n');
+  }
+  if (newline == tail.size() - 1) return repair;  // ends with a complete line
+  const std::string fragment = newline == std::string::npos ? tail : tail.substr(newline + 1);
+  const off_t keep = size - static_cast<off_t>(fragment.size());
+  bool complete = false;
+  try {
+    complete = !nlohmann::json::parse(fragment).at("job").get<JobRecord>().spec.id.empty();
+  } catch (const std::exception&) {
+  }
+  if (complete) {
+    write_all(fd, "\n", path);  // the record was whole; only its newline was missing
+    sync_fd(fd, path);
+    repair.newline_added = 1;
+    log::warn("journal", "{}: its last record had no newline; the newline was added", path.string());
+    return repair;
+  }
+  repair.quarantine = path;
+  repair.quarantine += ".quarantine";
+  int q = ::open(repair.quarantine.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (q < 0)
+    throw RuntimeError{fmt::format("journal {}: cannot open {}: {}", path.string(), repair.quarantine.string(),
+                                   std::strerror(errno))};
+  try {
+    write_all(q, fragment + "\n", repair.quarantine);
+    sync_fd(q, repair.quarantine);
+  } catch (...) {
+    ::close(q);
+    throw;
+  }
+  ::close(q);
+  if (::ftruncate(fd, keep) != 0)
+    throw RuntimeError{fmt::format("journal {}: cannot cut its torn tail: {}", path.string(), std::strerror(errno))};
+  sync_fd(fd, path);
+  repair.bytes_cut = fragment.size();
+  log::warn("journal", "{}: a torn last line ({} bytes, a crash mid-write) was cut off and kept in {}", path.string(),
+            fragment.size(), repair.quarantine.string());
+  return repair;
+}
+
+Journal::Journal(std::filesystem::path path, std::uint64_t compact_bytes, Snapshot snapshot,
+                 std::chrono::milliseconds retry)
+    : path_{std::move(path)}, compact_bytes_{compact_bytes}, snapshot_{std::move(snapshot)}, retry_{retry} {
   std::error_code ec;
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), ec);
+  stats_.repaired = repair_tail(path_);
   fd_ = open_append(path_);
   stats_.bytes = std::filesystem::file_size(path_, ec);
   thread_ = std::thread{[this] { run(); }};
@@ -91,26 +165,26 @@ void Journal::append(const JobRecord& record, bool durable) {
   auto line = line_of(record);
   std::unique_lock lock{mutex_};
   if (stopping_) throw RuntimeError{fmt::format("journal {}: closed", path_.string())};
-  queue_.push_back(std::move(line));
   auto sequence = ++queued_;
+  queue_.push_back(Entry{std::move(line), sequence, durable});
   wake_.notify_one();
   if (durable) wait_for(sequence, lock);
 }
 
 void Journal::sync() {
   std::unique_lock lock{mutex_};
-  wait_for(queued_, lock);
+  synced_cv_.wait(lock, [&, until = queued_] { return tried_ >= until; });
 }
 
 void Journal::wait_for(std::uint64_t sequence, std::unique_lock<std::mutex>& lock) {
-  synced_cv_.wait(lock, [&] { return synced_ >= sequence || !failure_.empty(); });
-  if (synced_ < sequence) throw RuntimeError{failure_};
+  synced_cv_.wait(lock, [&] { return tried_ >= sequence; });
+  if (refused_.erase(sequence)) throw RuntimeError{stats_.last_error};
 }
 
-void Journal::close() {
+std::size_t Journal::close() {
   {
     std::lock_guard lock{mutex_};
-    if (stopping_ && !thread_.joinable()) return;
+    if (stopping_ && !thread_.joinable()) return queue_.size();
     stopping_ = true;
     wake_.notify_one();
   }
@@ -119,11 +193,18 @@ void Journal::close() {
     ::close(fd_);
     fd_ = -1;
   }
+  std::lock_guard lock{mutex_};
+  if (!queue_.empty())
+    log::error("journal", "{}: {} lines could not be written before the service stopped: {}", path_.string(),
+               queue_.size(), stats_.last_error);
+  return queue_.size();
 }
 
 JournalStats Journal::stats() const {
   std::lock_guard lock{mutex_};
-  return stats_;
+  auto s = stats_;
+  s.pending = queue_.size();
+  return s;
 }
 
 void Journal::run() {
@@ -131,9 +212,9 @@ void Journal::run() {
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() && stopping_) return;
-    std::deque<std::string> batch;
+    std::deque<Entry> batch;
     batch.swap(queue_);
-    auto last = queued_;
+    const auto last = batch.back().sequence;
     lock.unlock();
     std::string error;
     try {
@@ -142,26 +223,42 @@ void Journal::run() {
       error = e.what();
     }
     lock.lock();
-    if (!error.empty()) {
-      log::error("journal", "{}", error);
-      failure_ = error;
+    tried_ = std::max(tried_, last);
+    if (error.empty()) {
+      if (stats_.failing) log::info("journal", "{}: writable again", path_.string());
+      stats_.failing = false;
     } else {
-      synced_ = last;
+      if (!stats_.failing) log::error("journal", "{}", error);
+      stats_.failing = true;
+      stats_.last_error = error;
+      ++stats_.write_failures;
+      // Durable lines were refused (their appenders answer 503); transitions
+      // of accepted jobs go back to the front, for the next batch.
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+        if (it->durable) refused_.insert(it->sequence);
+        else queue_.push_front(std::move(*it));
+      }
     }
     synced_cv_.notify_all();
     if (!error.empty()) {
-      // A journal that cannot write refuses further durable appends; the
-      // service reports them as failures rather than losing jobs silently.
-      queue_.clear();
+      if (stopping_) return;  // close() reports what is left
+      wake_.wait_for(lock, retry_, [&] { return stopping_; });
     }
   }
 }
 
-void Journal::write_batch(std::deque<std::string>& batch) {
+void Journal::write_batch(const std::deque<Entry>& batch) {
   std::string data;
-  for (auto& l : batch) data += l;
-  write_all(fd_, data, path_);
-  sync_fd(fd_, path_);
+  for (const auto& e : batch) data += e.line;
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  try {
+    write_all(fd_, data, path_);
+    sync_fd(fd_, path_);
+  } catch (...) {
+    // Refused means never written: cut off whatever part of the batch landed.
+    if (before >= 0 && ::ftruncate(fd_, before) == 0) ::fsync(fd_);
+    throw;
+  }
   std::uint64_t bytes;
   {
     std::lock_guard lock{mutex_};
@@ -172,7 +269,14 @@ void Journal::write_batch(std::deque<std::string>& batch) {
   }
   // Past the bound, and at least twice what the last compaction left (a
   // journal whose live jobs alone pass the bound is not rewritten each time).
-  if (bytes > std::max(compact_bytes_, 2 * compacted_bytes_) && snapshot_) compact();
+  // A failed compaction leaves the journal as it was (the batch is in it).
+  if (bytes > std::max(compact_bytes_, 2 * compacted_bytes_) && snapshot_) {
+    try {
+      compact();
+    } catch (const std::exception& e) {
+      log::error("journal", "compaction failed, the journal is kept as it is: {}", e.what());
+    }
+  }
 }
 
 void Journal::compact() {

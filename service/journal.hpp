@@ -6,6 +6,16 @@
 // queued together share one fsync). When the file grows past the compaction
 // bound, the thread rewrites it from a snapshot of every job's latest record
 // (temporary file, fsync, rename, fsync of the folder), then keeps appending.
+//
+// Failures keep the journal's word (docs/operations.md, "The journal"):
+// - a batch whose write or fsync fails is cut off again (ftruncate to the size
+//   before it), so a durable append that failed was never written and never
+//   comes back; the transitions in it are queued again and written with the
+//   next batch that succeeds, and the journal recovers by itself when writes
+//   succeed again (retried every `retry` while it fails);
+// - on open, a last line without its newline (a crash mid-write) is repaired:
+//   a complete record gets its newline, a fragment is cut off and kept in
+//   <journal>.quarantine.
 #pragma once
 
 #include "messages/job.hpp"
@@ -15,7 +25,9 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <chrono>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,41 +37,68 @@ namespace synergai::service {
 struct JournalReplay {
   std::vector<JobRecord> jobs;  // the latest record of each job, in order of first appearance
   std::size_t lines = 0;
-  std::size_t skipped = 0;  // unreadable lines (a torn last line after a crash, or damage)
+  std::size_t skipped = 0;  // unreadable lines (the torn tail and damage)
+  bool torn_tail = false;   // the last line has no newline and is no record: a crash mid-write
+  // Unreadable lines before the last one (line number, text): damage, not a crash.
+  std::vector<std::pair<std::size_t, std::string>> damaged;
 };
 
 // Reads a journal; a missing file is an empty journal.
 JournalReplay read_journal(const std::filesystem::path& path);
+
+struct TailRepair {
+  std::size_t newline_added = 0;  // 1 when the last record only lacked its newline
+  std::size_t bytes_cut = 0;      // a fragment moved to the quarantine file
+  std::filesystem::path quarantine;
+};
+
+// Makes the file end at a complete line (see above); throws RuntimeError.
+TailRepair repair_tail(const std::filesystem::path& path);
 
 struct JournalStats {
   std::uint64_t bytes = 0;
   std::uint64_t lines_written = 0;
   std::uint64_t fsyncs = 0;
   std::uint64_t compactions = 0;
+  std::uint64_t write_failures = 0;  // batches that could not be written (cut off again)
+  std::uint64_t pending = 0;         // lines queued, transitions kept for the next write included
+  bool failing = false;              // the last write failed; durable appends are refused
+  std::string last_error;
+  TailRepair repaired;               // what opening repaired
 };
 
 class Journal {
  public:
   using Snapshot = std::function<std::vector<JobRecord>()>;
 
-  // Opens (creating folders and file) for appending; throws RuntimeError.
-  Journal(std::filesystem::path path, std::uint64_t compact_bytes, Snapshot snapshot);
+  // Opens (creating folders and file) for appending, repairing a torn tail;
+  // throws RuntimeError.
+  Journal(std::filesystem::path path, std::uint64_t compact_bytes, Snapshot snapshot,
+          std::chrono::milliseconds retry = std::chrono::milliseconds{500});
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Throws RuntimeError if the journal failed (a durable append's write or fsync).
+  // With `durable`, throws RuntimeError when the batch holding the line could
+  // not be written: the line is not in the file.
   void append(const JobRecord& record, bool durable);
-  // Waits until everything appended so far is written and fsynced.
+  // Waits until everything appended so far has been tried once.
   void sync();
-  // Writes what is queued, fsyncs and stops the thread; idempotent.
-  void close();
+  // Writes what is queued, fsyncs and stops the thread; idempotent. Returns
+  // the number of lines that could not be written (0 when all are in the file).
+  std::size_t close();
 
   JournalStats stats() const;
 
  private:
+  struct Entry {
+    std::string line;
+    std::uint64_t sequence = 0;
+    bool durable = false;
+  };
+
   void run();
-  void write_batch(std::deque<std::string>& batch);
+  void write_batch(const std::deque<Entry>& batch);
   void compact();
   void wait_for(std::uint64_t sequence, std::unique_lock<std::mutex>& lock);
 
@@ -72,11 +111,12 @@ class Journal {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable synced_cv_;
-  std::deque<std::string> queue_;
+  std::chrono::milliseconds retry_;
+  std::deque<Entry> queue_;
   std::uint64_t queued_ = 0;  // sequence of the last queued line
-  std::uint64_t synced_ = 0;  // sequence of the last fsynced line
+  std::uint64_t tried_ = 0;   // sequence of the last line whose batch was tried
+  std::set<std::uint64_t> refused_;  // durable lines whose batch failed, until their appender learns it
   bool stopping_ = false;
-  std::string failure_;
   JournalStats stats_;
   std::thread thread_;
 };

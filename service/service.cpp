@@ -150,14 +150,57 @@ Service::Service(config::ServiceConfig config, config::Testbed testbed, config::
 
 Service::~Service() { stop(); }
 
+namespace {
+
+// Why the API would refuse this job, or nothing: replayed records obey the
+// same rules as new submissions.
+std::optional<std::string> refusal_of(const JobSpec& spec, const config::Testbed& testbed) {
+  if (!valid_id(spec.id)) return fmt::format("id \"{}\" is not 1 to 63 of [A-Za-z0-9._-]", spec.id);
+  if (!testbed.find_engine(spec.engine)) return fmt::format("unknown engine \"{}\"", spec.engine);
+  if (spec.queries < 1 || spec.queries > max_queries)
+    return fmt::format("queries {} is not between 1 and {}", spec.queries, max_queries);
+  const double qos = spec.qos.count();
+  if (!(qos > 0) || qos > max_qos_seconds || !std::isfinite(qos))
+    return fmt::format("qos_seconds {} is not positive and at most {}", qos, max_qos_seconds);
+  return std::nullopt;
+}
+
+}  // namespace
+
 void Service::start() {
   auto replay = read_journal(config_.journal);
+  if (!replay.damaged.empty()) {
+    const auto& [line, text] = replay.damaged.front();
+    if (!config_.accept_journal_damage)
+      throw InputError{fmt::format(
+          "journal {}: {} damaged line(s) before its end (first at line {}: \"{}\"); the service does not start on "
+          "a damaged journal: restore it from a copy, or start with --accept-journal-damage to drop those lines "
+          "(kept in {}.dropped)",
+          config_.journal.string(), replay.damaged.size(), line, text.substr(0, 80), config_.journal.string())};
+    auto dropped = config_.journal;
+    dropped += ".dropped";
+    std::ofstream out{dropped, std::ios::app};
+    for (const auto& [n, t] : replay.damaged) out << t << '\n';
+    out.flush();
+    if (!out) throw RuntimeError{fmt::format("cannot keep the dropped lines in {}", dropped.string())};
+    log::warn("service", "journal {}: {} damaged line(s) dropped (--accept-journal-damage), kept in {}",
+              config_.journal.string(), replay.damaged.size(), dropped.string());
+    replay_dropped_ = replay.damaged.size();
+  }
   std::vector<JobSpec> unfinished;
   std::vector<JobRecord> resumed;
+  std::vector<JobRecord> refused;  // journaled as failed once the journal is open
   {
     std::lock_guard lock{mutex_};
     for (auto& r : replay.jobs) {
       order_.push_back(r.spec.id);
+      if (auto why = refusal_of(r.spec, testbed_); why && !is_terminal(r.state)) {
+        log::warn("service", "journal {}: job {} refused on replay: {}", config_.journal.string(), r.spec.id, *why);
+        r.state = JobState::failed;
+        r.message = "refused on replay: " + *why;
+        ++replay_invalid_;
+        refused.push_back(r);
+      }
       if (is_terminal(r.state)) {
         jobs_.emplace(r.spec.id, std::move(r));
         continue;
@@ -172,6 +215,7 @@ void Service::start() {
   }
   replayed_ = replay.jobs.size();
   journal_ = std::make_unique<Journal>(config_.journal, config_.journal_compact_bytes, [this] { return snapshot(); });
+  for (const auto& r : refused) journal_->append(r, false);
   SchedulerOptions options;
   options.runtime.policy = config_.policy;
   options.runtime.tick = config_.tick;
@@ -190,11 +234,12 @@ void Service::start() {
   ready_ = true;
 }
 
-void Service::stop() {
-  if (stopped_.exchange(true)) return;
+std::size_t Service::stop() {
+  if (stopped_.exchange(true)) return unwritten_;
   ready_ = false;
   if (scheduler_) scheduler_->stop();
-  if (journal_) journal_->close();
+  if (journal_) unwritten_ = journal_->close();
+  return unwritten_;
 }
 
 std::vector<JobRecord> Service::snapshot() const {
@@ -248,7 +293,9 @@ Response Service::handle(const Request& r) {
     out = r.method != "GET" ? error(405, "use GET", "")
           : !ready_         ? json_response(503, {{"status", "starting"}, {"waiting_for", "journal"}})
           : !ready()        ? json_response(503, {{"status", "starting"}, {"waiting_for", "executor"}})
-                            : json_response(200, {{"status", "ready"}});
+          : journal_failing()
+              ? json_response(503, {{"status", "journal failing"}, {"error", journal_->stats().last_error}})
+              : json_response(200, {{"status", "ready"}});
   } else if (path == "/metrics") {
     out = r.method == "GET" ? metrics() : error(405, "use GET", "");
   } else if (path.rfind("/v1/", 0) == 0) {
@@ -497,6 +544,22 @@ Response Service::metrics() {
     out += "# HELP synergai_journal_compactions_total Journal rewrites.\n"
            "# TYPE synergai_journal_compactions_total counter\n";
     out += fmt::format("synergai_journal_compactions_total {}\n", s.compactions);
+    out += "# HELP synergai_journal_write_failures_total Journal batches that could not be written (cut off again).\n"
+           "# TYPE synergai_journal_write_failures_total counter\n";
+    out += fmt::format("synergai_journal_write_failures_total {}\n", s.write_failures);
+    out += "# HELP synergai_journal_failing 1 while the journal's last write failed (submissions answer 503).\n"
+           "# TYPE synergai_journal_failing gauge\n";
+    out += fmt::format("synergai_journal_failing {}\n", s.failing ? 1 : 0);
+    out += "# HELP synergai_journal_pending_lines Journal lines waiting to be written.\n"
+           "# TYPE synergai_journal_pending_lines gauge\n";
+    out += fmt::format("synergai_journal_pending_lines {}\n", s.pending);
+    out += "# HELP synergai_journal_replay_records Journal records at start that were not replayed as written.\n"
+           "# TYPE synergai_journal_replay_records gauge\n";
+    out += fmt::format("synergai_journal_replay_records{{outcome=\"refused\"}} {}\n", replay_invalid_);
+    out += fmt::format("synergai_journal_replay_records{{outcome=\"dropped_damaged\"}} {}\n", replay_dropped_);
+    out += fmt::format("synergai_journal_replay_records{{outcome=\"torn_tail\"}} {}\n",
+                       s.repaired.bytes_cut > 0 ? 1 : 0);
+    out += fmt::format("synergai_journal_replay_records{{outcome=\"newline_added\"}} {}\n", s.repaired.newline_added);
   }
   return Response{200, "text/plain; version=0.0.4", std::move(out), {}};
 }

@@ -59,8 +59,9 @@ class Service {
   // /readyz also waits for the executor (ExecutorReady).
   void start();
   // Stops the actors and closes the journal (everything appended is fsynced);
-  // running executions are left alone. Idempotent.
-  void stop();
+  // running executions are left alone. Idempotent. Returns the journal lines
+  // that could not be written (0: the journal holds every transition).
+  std::size_t stop();
 
   Response handle(const Request& request);
 
@@ -69,6 +70,8 @@ class Service {
   // /readyz: the journal is replayed and the executor is ready.
   bool ready() const { return ready_ && (!executor_ready_ || executor_ready_()); }
   std::size_t replayed() const { return replayed_; }
+  // The journal's last write failed: submissions are refused until one succeeds.
+  bool journal_failing() const { return journal_ && journal_->stats().failing; }
 
  private:
   Response submit(const Request& r);
@@ -93,6 +96,9 @@ class Service {
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopped_{false};
   std::size_t replayed_ = 0;
+  std::size_t replay_invalid_ = 0;  // records the API would refuse, failed on replay
+  std::size_t replay_dropped_ = 0;  // damaged lines dropped (--accept-journal-damage)
+  std::size_t unwritten_ = 0;       // journal lines left unwritten at stop
 
   mutable std::mutex mutex_;
   std::map<std::string, JobRecord> jobs_;

@@ -18,6 +18,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <map>
+#include <sys/resource.h>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -310,6 +312,204 @@ BOOST_AUTO_TEST_CASE(compaction_keeps_one_line_per_job) {
   auto replay = service::read_journal(path);
   BOOST_TEST(replay.jobs.size() == 3u);
   BOOST_TEST(replay.lines < 100u);
+}
+
+namespace {
+
+JobRecord queued_record(const std::string& id, double at) {
+  JobRecord r;
+  r.spec = JobSpec{id, "onnx-mobilenet-op11", 5, Seconds{9}, at_seconds(at)};
+  return r;
+}
+
+std::string line_of(const JobRecord& r) { return json{{"job", r}}.dump(); }
+
+// Writes to files of this process fail with EFBIG past `bytes` (as on a full
+// disk), until the scope ends.
+struct FileSizeLimit {
+  explicit FileSizeLimit(rlim_t bytes) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &saved);
+    rlimit l = saved;
+    l.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &l);
+  }
+  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved); }
+  rlimit saved{};
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_torn_tail_is_cut_and_kept_so_the_next_record_survives) {
+  auto dir = fresh_dir("torn");
+  auto path = dir / "j.jsonl";
+  std::ofstream{path} << line_of(queued_record("a", 1000)) << "\n" << R"({"job":{"spec":{"id":"c")";
+  {
+    service::Journal j{path, 1 << 20, {}};
+    BOOST_TEST(j.stats().repaired.bytes_cut == std::string{R"({"job":{"spec":{"id":"c")"}.size());
+    j.append(queued_record("b", 1001), true);  // before: glued onto the fragment, and lost
+  }
+  auto replay = service::read_journal(path);
+  BOOST_TEST_REQUIRE(replay.jobs.size() == 2u);
+  BOOST_TEST(replay.jobs[1].spec.id == "b");
+  BOOST_TEST(replay.skipped == 0u);
+  BOOST_TEST(test::read_text(dir / "j.jsonl.quarantine") == std::string{R"({"job":{"spec":{"id":"c")"} + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_last_record_missing_only_its_newline_is_kept) {
+  auto dir = fresh_dir("newline");
+  auto path = dir / "j.jsonl";
+  auto done = queued_record("a", 1000);
+  done.state = JobState::succeeded;
+  std::ofstream{path} << line_of(queued_record("a", 1000)) << "\n" << line_of(done);  // no final newline
+  {
+    service::Journal j{path, 1 << 20, {}};
+    BOOST_TEST(j.stats().repaired.newline_added == 1u);
+    j.append(queued_record("b", 1001), true);
+  }
+  auto replay = service::read_journal(path);
+  BOOST_TEST_REQUIRE(replay.jobs.size() == 2u);
+  BOOST_TEST((replay.jobs[0].state == JobState::succeeded));  // before: back to queued, and run again
+  BOOST_TEST(!std::filesystem::exists(dir / "j.jsonl.quarantine"));
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_append_is_never_written_and_the_journal_recovers_by_itself) {
+  auto dir = fresh_dir("full");
+  auto path = dir / "j.jsonl";
+  service::Journal j{path, 1 << 20, {}, 10ms};
+  j.append(queued_record("kept", 1000), true);
+  const auto size = std::filesystem::file_size(path);
+  auto running = queued_record("kept", 1000);
+  running.state = JobState::running;
+  {
+    FileSizeLimit full{size + 40};  // room for part of a line, not a whole one
+    BOOST_CHECK_THROW(j.append(queued_record("refused", 1001), true), RuntimeError);
+    BOOST_TEST(j.stats().failing);
+    BOOST_TEST(j.stats().write_failures >= 1u);
+    BOOST_TEST(std::filesystem::file_size(path) == size);  // the partial line was cut off
+    j.append(running, false);  // a transition of an accepted job: kept for later
+    BOOST_CHECK_THROW(j.append(queued_record("refused-2", 1002), true), RuntimeError);
+    BOOST_TEST(j.stats().pending >= 1u);
+  }
+  // Space again: the next append succeeds, and the kept transition is written.
+  j.append(queued_record("after", 1003), true);
+  BOOST_TEST(!j.stats().failing);
+  BOOST_TEST(j.close() == 0u);
+  auto replay = service::read_journal(path);
+  std::map<std::string, JobRecord> by_id;
+  for (const auto& r : replay.jobs) by_id[r.spec.id] = r;
+  BOOST_TEST(by_id.count("refused") == 0u);  // before: written later, and run after a restart
+  BOOST_TEST(by_id.count("refused-2") == 0u);
+  BOOST_TEST(by_id.count("after") == 1u);
+  BOOST_TEST_REQUIRE(by_id.count("kept") == 1u);
+  BOOST_TEST((by_id["kept"].state == JobState::running));
+  BOOST_TEST(replay.skipped == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(replay_refuses_what_the_api_would_refuse_and_damage_stops_the_start) {
+  auto dir = fresh_dir("replay-rules");
+  auto config = write_config(dir, 1000);
+  auto journal = dir / "journal.jsonl";
+  auto unknown = queued_record("unknown-engine", 1000);
+  unknown.spec.engine = "no-such-engine";
+  auto zero = queued_record("zero-queries", 1000);
+  zero.spec.queries = 0;
+  auto free = queued_record("no-deadline", 1000);
+  free.spec.qos = Seconds{0};
+  std::ofstream{journal} << line_of(queued_record("good", 1000)) << "\n" << line_of(unknown) << "\n"
+                         << line_of(zero) << "\n" << line_of(free) << "\n";
+  {
+    auto port = free_port();
+    Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port)}, dir / "a.log"};
+    service::Url url{"127.0.0.1", port};
+    BOOST_TEST_REQUIRE(wait_ready(url, 20s), test::read_text(dir / "a.log"));
+    service::HttpClient c{url};
+    auto list = wait_all_terminal(c, 4, 20s);
+    for (const auto& j : list["jobs"]) {
+      if (j["id"] == "good") {
+        BOOST_TEST(j["state"] == "succeeded", j.dump());
+      } else {
+        BOOST_TEST(j["state"] == "failed", j.dump());
+        BOOST_TEST(j["message"].get<std::string>().rfind("refused on replay: ", 0) == 0u, j.dump());
+      }
+    }
+    auto metrics = c.request("GET", "/metrics").body;
+    BOOST_TEST(metrics.find("synergai_journal_replay_records{outcome=\"refused\"} 3\n") != std::string::npos, metrics);
+    BOOST_TEST(serve.stop(SIGTERM) == 0);
+  }
+  // A flipped byte in the middle: the service does not start, unless told to
+  // drop the line, which it keeps.
+  auto text = test::read_text(journal);
+  text.replace(text.find("{\"job\""), 1, "#");  // the first line no longer parses
+  std::ofstream{journal, std::ios::trunc} << text;
+  auto refused = test::run_program(fmt::format("serve --config {} --listen 127.0.0.1:0", config.string()));
+  BOOST_TEST(refused.exit_code == 2, refused.output);
+  BOOST_TEST(refused.output.find("damaged line(s) before its end") != std::string::npos, refused.output);
+  auto port = free_port();
+  Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port),
+               "--accept-journal-damage"},
+              dir / "b.log"};
+  service::Url url{"127.0.0.1", port};
+  BOOST_TEST_REQUIRE(wait_ready(url, 20s), test::read_text(dir / "b.log"));
+  service::HttpClient c{url};
+  auto metrics = c.request("GET", "/metrics").body;
+  BOOST_TEST(metrics.find("synergai_journal_replay_records{outcome=\"dropped_damaged\"} 1\n") != std::string::npos,
+             metrics);
+  BOOST_TEST(test::read_text(dir / "journal.jsonl.dropped").rfind("#\"job\"", 0) == 0u);
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_reports_itself_and_recovers) {
+  auto dir = fresh_dir("svc-full");
+  std::string refused_id;
+  {
+    InProcess s{write_config(dir, 1)};  // real durations: a job runs for tens of seconds
+    service::HttpClient c{s.url()};
+    auto submit = [&] {
+      return c.request("POST", "/v1/jobs", json{{"engine", "onnx-mobilenet-op11"}, {"queries", 500}, {"qos_seconds", 120}}.dump());
+    };
+    auto first = submit();
+    BOOST_TEST_REQUIRE(first.status == 201, first.body);
+    const auto running = body_of(first)["id"].get<std::string>();
+    BOOST_TEST_REQUIRE(test::poll_until([&] { return s.svc->journal_failing() == false &&
+                                                      body_of(c.request("GET", "/v1/jobs/" + running))["state"] == "running"; },
+                                        10s));
+    {
+      FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
+      auto refused = submit();
+      BOOST_TEST(refused.status == 503, refused.body);
+      auto ready = c.request("GET", "/readyz");
+      BOOST_TEST(ready.status == 503, ready.body);  // before: 200 while nothing could be written
+      BOOST_TEST(body_of(ready)["status"] == "journal failing", ready.body);
+      auto metrics = c.request("GET", "/metrics").body;
+      BOOST_TEST(metrics.find("synergai_journal_failing 1\n") != std::string::npos, metrics);
+      // A transition of an accepted job waits for the journal.
+      BOOST_TEST(c.request("DELETE", "/v1/jobs/" + running).status == 202);
+      BOOST_TEST(test::poll_until([&] { return s.svc->journal_failing(); }, 5s));
+    }
+    // Space again: the next submission is accepted without a restart.
+    BOOST_TEST(test::poll_until([&] { return submit().status == 201; }, 10s));
+    BOOST_TEST(c.request("GET", "/readyz").status == 200);
+    BOOST_TEST(s.svc->stop() == 0u);  // every transition reached the file
+  }
+  auto replay = service::read_journal(dir / "journal.jsonl");
+  BOOST_TEST(replay.jobs.size() == 2u);  // the first and the last; the refused one never written
+  BOOST_TEST((replay.jobs.front().state == JobState::cancelled));
+}
+
+BOOST_AUTO_TEST_CASE(stopping_with_transitions_the_journal_cannot_write_says_so) {
+  auto dir = fresh_dir("svc-full-stop");
+  InProcess s{write_config(dir, 1)};
+  service::HttpClient c{s.url()};
+  auto r = c.request("POST", "/v1/jobs", json{{"engine", "onnx-mobilenet-op11"}, {"queries", 500}, {"qos_seconds", 120}}.dump());
+  BOOST_TEST_REQUIRE(r.status == 201, r.body);
+  const auto id = body_of(r)["id"].get<std::string>();
+  BOOST_TEST_REQUIRE(test::poll_until([&] { return body_of(c.request("GET", "/v1/jobs/" + id))["state"] == "running"; }, 10s));
+  FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
+  BOOST_TEST(c.request("DELETE", "/v1/jobs/" + id).status == 202);
+  BOOST_TEST_REQUIRE(test::poll_until([&] { return s.svc->journal_failing(); }, 5s));
+  s.server->stop();
+  BOOST_TEST(s.svc->stop() >= 1u);  // serve exits 1 on this
 }
 
 BOOST_AUTO_TEST_CASE(kill_9_and_restart_loses_nothing) {
