@@ -396,6 +396,7 @@ BOOST_AUTO_TEST_CASE(jobs_csv_marks_violations_and_unmeetable_jobs) {
     if (cells[n - 1] == "cancelled") BOOST_TEST(v, "a dropped job is not marked violated: " << line);
   }
   BOOST_TEST(cancelled > 0u);
+  BOOST_TEST(unmeetable > 0u);
   auto s = json::parse(read(out / "summary.json"));
   std::size_t v_sum = 0, u_sum = 0, net_sum = 0;
   for (const auto& run : s.at("runs")) {
@@ -421,6 +422,24 @@ BOOST_AUTO_TEST_CASE(each_reading_reaches_the_runs) {
   BOOST_TEST((*experiments::with_baseline_reading(testbed, "testbed").find_node("nx")->baseline_config ==
               ExecConfig{6, 5}));
   BOOST_CHECK_THROW(experiments::with_baseline_reading(testbed, "fastest"), InputError);
+  {  // and the runs use it: RR runs NX jobs in mode 9, never in mode 5
+    config::Experiment rr;
+    rr.name = "baseline";
+    rr.scenarios = {"DH-FH"};
+    rr.policies = {"rr"};
+    rr.seeds = 1;
+    rr.jobs = 24;
+    rr.tick = Seconds{1};
+    rr.baseline_config = "default-mode";
+    std::size_t on_nx = 0;
+    for (const auto& run : experiments::run_experiment(rr, testbed, dictionary, {}))
+      for (const auto& j : run.jobs)
+        if (j.node == "nx") {
+          ++on_nx;
+          BOOST_TEST((*j.config == ExecConfig{4, 9}));
+        }
+    BOOST_TEST(on_nx > 0u);
+  }
 
   // Inter-arrival from pre-processing + q/QPS: longer gaps, the same jobs.
   auto inference = profiling::mean_interarrival_times(dictionary);
