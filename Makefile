@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine test asan fuzz clean
+.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine test asan fuzz images clean
 
 all: build
 
@@ -54,6 +54,12 @@ asan:
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz $(FUZZ_SECONDS)
+
+# OCI image archives of the service, the node agent and the local engine in
+# build/images/, made from Debian packages without a container engine (needs
+# root, mmdebstrap and umoci; docs/kubernetes.md, "From images to a running cluster").
+images: build
+	scripts/build-images --build $(BUILD) --out build/images
 
 clean:
 	rm -rf build
