@@ -75,8 +75,10 @@ JournalReplay read_journal(const std::filesystem::path& path) {
       else r.jobs[it->second] = std::move(record);
     } catch (const std::exception& e) {
       ++r.skipped;
-      if (!terminated) {
-        r.torn_tail = true;  // a crash mid-write: never acknowledged
+      // A crash mid-write leaves the beginning of a record, never acknowledged;
+      // anything else without its newline is damage like any other.
+      if (!terminated && line.rfind(R"({"job")", 0) == 0) {
+        r.torn_tail = true;
         log::warn("journal", "{}:{}: torn last line skipped ({} bytes)", path.string(), number, line.size());
       } else {
         r.damaged.emplace_back(number, line);
@@ -171,6 +173,12 @@ void Journal::append(const JobRecord& record, bool durable) {
   if (durable) wait_for(sequence, lock);
 }
 
+void Journal::rewrite() {
+  std::lock_guard lock{mutex_};
+  rewrite_requested_ = true;
+  wake_.notify_one();
+}
+
 void Journal::sync() {
   std::unique_lock lock{mutex_};
   synced_cv_.wait(lock, [&, until = queued_] { return tried_ >= until; });
@@ -210,8 +218,19 @@ JournalStats Journal::stats() const {
 void Journal::run() {
   std::unique_lock lock{mutex_};
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || rewrite_requested_; });
     if (queue_.empty() && stopping_) return;
+    if (queue_.empty()) {  // a rewrite asked for, nothing to append
+      rewrite_requested_ = false;
+      lock.unlock();
+      try {
+        compact();
+      } catch (const std::exception& e) {
+        log::error("journal", "rewrite failed, the journal is kept as it is: {}", e.what());
+      }
+      lock.lock();
+      continue;
+    }
     std::deque<Entry> batch;
     batch.swap(queue_);
     const auto last = batch.back().sequence;

@@ -84,6 +84,9 @@ class Journal {
   void append(const JobRecord& record, bool durable);
   // Waits until everything appended so far has been tried once.
   void sync();
+  // Rewrites the file from the snapshot soon, on the journal's thread (after
+  // damaged lines were dropped at start, so that they are gone from it).
+  void rewrite();
   // Writes what is queued, fsyncs and stops the thread; idempotent. Returns
   // the number of lines that could not be written (0 when all are in the file).
   std::size_t close();
@@ -117,6 +120,7 @@ class Journal {
   std::uint64_t tried_ = 0;   // sequence of the last line whose batch was tried
   std::set<std::uint64_t> refused_;  // durable lines whose batch failed, until their appender learns it
   bool stopping_ = false;
+  bool rewrite_requested_ = false;
   JournalStats stats_;
   std::thread thread_;
 };

@@ -216,6 +216,7 @@ void Service::start() {
   replayed_ = replay.jobs.size();
   journal_ = std::make_unique<Journal>(config_.journal, config_.journal_compact_bytes, [this] { return snapshot(); });
   for (const auto& r : refused) journal_->append(r, false);
+  if (replay_dropped_ > 0) journal_->rewrite();  // the dropped lines leave the file
   SchedulerOptions options;
   options.runtime.policy = config_.policy;
   options.runtime.tick = config_.tick;

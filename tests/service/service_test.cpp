@@ -457,6 +457,12 @@ BOOST_AUTO_TEST_CASE(replay_refuses_what_the_api_would_refuse_and_damage_stops_t
              metrics);
   BOOST_TEST(test::read_text(dir / "journal.jsonl.dropped").rfind("#\"job\"", 0) == 0u);
   BOOST_TEST(serve.stop(SIGTERM) == 0);
+  // Dropped means gone from the journal too: the next start needs no flag.
+  BOOST_TEST(service::read_journal(journal).damaged.empty());
+  // Random bytes without a newline are damage, not a torn write: no start.
+  std::ofstream{journal, std::ios::trunc} << "\x8f\x02garbage\xff";
+  auto garbage = test::run_program(fmt::format("serve --config {} --listen 127.0.0.1:0", config.string()));
+  BOOST_TEST(garbage.exit_code == 2, garbage.output);
 }
 
 BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_reports_itself_and_recovers) {
