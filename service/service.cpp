@@ -22,7 +22,33 @@ constexpr long long max_queries = 1'000'000'000;
 constexpr double max_qos_seconds = 30.0 * 24 * 3600;
 constexpr std::array<double, 13> buckets{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
 
-Response json_response(int status, const json& body) { return Response{status, "application/json", body.dump(), {}}; }
+// Text from clients may be anything: a byte that is not UTF-8 is replaced
+// rather than making the answer itself fail.
+std::string dump(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+Response json_response(int status, const json& body) { return Response{status, "application/json", dump(body), {}}; }
+
+// Well-formed UTF-8: no stray continuation bytes, overlong forms, surrogates
+// or code points past U+10FFFF.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t more = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 4;
+    if (more == 4 || i + more >= s.size()) return false;  // not a lead byte, or cut short
+    std::uint32_t cp = more == 0 ? c : more == 1 ? (c & 0x1Fu) : more == 2 ? (c & 0x0Fu) : (c & 0x07u);
+    for (std::size_t k = 1; k <= more; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d >> 6) != 0x2) return false;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    if ((more == 1 && cp < 0x80) || (more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += more + 1;
+  }
+  return true;
+}
 
 Response error(int status, std::string_view message, std::string_view field) {
   return Response{status, "application/json", error_body(message, field), {}};
@@ -127,7 +153,7 @@ void histogram(std::string& out, std::string_view name, std::string_view help, c
 }  // namespace
 
 std::string error_body(std::string_view message, std::string_view field) {
-  return json{{"error", message}, {"field", field.empty() ? json(nullptr) : json(field)}}.dump();
+  return dump(json{{"error", message}, {"field", field.empty() ? json(nullptr) : json(field)}});
 }
 
 Service::Service(config::ServiceConfig config, config::Testbed testbed, config::Dictionary dictionary,
@@ -286,7 +312,24 @@ void Service::observe(const JobRecord& record) {
 }
 
 Response Service::handle(const Request& r) {
+  Response out;
+  try {
+    out = route(r);
+  } catch (const std::exception& e) {
+    log::error("service", "{} {}: {}", r.method, dump(json(r.target)), e.what());
+    out = error(500, "internal error", "");
+  }
+  std::lock_guard lock{mutex_};
+  ++responses_[out.status];
+  return out;
+}
+
+Response Service::route(const Request& r) {
   auto [path, query] = split_target(r.target);
+  bool url_ok = valid_utf8(path);
+  for (const auto& [k, v] : query) url_ok = url_ok && valid_utf8(k) && valid_utf8(v);
+  if (!url_ok) return error(400, "the URL is not valid UTF-8 once percent-decoded", "url");
+  if (!valid_utf8(r.body)) return error(400, "the body is not valid UTF-8", "body");
   Response out;
   if (path == "/healthz") {
     out = r.method == "GET" ? json_response(200, {{"status", "ok"}}) : error(405, "use GET", "");
@@ -319,8 +362,6 @@ Response Service::handle(const Request& r) {
   } else {
     out = error(404, fmt::format("no such resource: {}", path), "");
   }
-  std::lock_guard lock{mutex_};
-  ++responses_[out.status];
   return out;
 }
 

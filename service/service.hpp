@@ -74,6 +74,7 @@ class Service {
   bool journal_failing() const { return journal_ && journal_->stats().failing; }
 
  private:
+  Response route(const Request& r);  // handle() without the response count
   Response submit(const Request& r);
   Response list(const std::map<std::string, std::string>& query);
   Response get(const std::string& id);

@@ -266,6 +266,27 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_their_status_and_field) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(service_input)
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_in_the_url_the_id_or_the_body_is_a_400_and_counted) {
+  auto dir = fresh_dir("utf8");
+  InProcess s{write_config(dir, 1000)};
+  service::HttpClient c{s.url()};
+  for (const char* target : {"/v1/jobs/%FF%FE", "/v1/jobs/a%C0%AFb", "/v1/jobs?state=%ED%A0%80", "/nowhere%F5"}) {
+    auto r = c.request("GET", target);
+    BOOST_TEST(r.status == 400, target << ": " << r.body);  // before: 500, the error body itself threw
+    BOOST_TEST(body_of(r)["field"] == "url", r.body);
+  }
+  auto body = c.request("POST", "/v1/jobs", "{\"engine\":\"onnx-\xff\",\"queries\":5,\"qos_seconds\":9}");
+  BOOST_TEST(body.status == 400, body.body);
+  auto metrics = c.request("GET", "/metrics").body;
+  BOOST_TEST(metrics.find("synergai_http_responses_total{code=\"400\"} 5\n") != std::string::npos, metrics);
+  BOOST_TEST(metrics.find("code=\"500\"") == std::string::npos, metrics);
+  BOOST_TEST(c.request("GET", "/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(service_journal)
 
 BOOST_AUTO_TEST_CASE(replay_keeps_the_latest_record_and_skips_a_torn_line) {
