@@ -427,7 +427,7 @@ std::string summary_markdown(const config::Experiment& x, const std::string& tes
     md += fmt::format(
         "\n## Distance from the clairvoyant optimum\n\n"
         "The fewest violations any non-preemptive schedule can reach with every arrival and execution time known "
-        "in advance (a MILP solved by CBC, at most {} s each; docs/results.md). Per scenario: the optimum's mean "
+        "in advance (a MILP solved by CBC, at most {} s of CPU each; docs/results.md). Per scenario: the optimum's mean "
         "violations per run, how many seeds were proven optimal, then each policy's mean regret (violations − "
         "optimum).\n\n| scenario | optimum | proven |",
         x.optimum_time_limit_s);
