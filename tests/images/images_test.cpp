@@ -9,8 +9,10 @@
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -150,6 +152,14 @@ class Images {
   std::map<std::string, Image> images_;
 };
 
+// The objects of a manifest file in deploy/ of one kind.
+std::vector<YAML::Node> manifests(const std::string& file, const std::string& kind) {
+  std::vector<YAML::Node> out;
+  for (const auto& doc : YAML::LoadAllFromFile(test::source_path(file).string()))
+    if (doc["kind"].as<std::string>() == kind) out.push_back(doc);
+  return out;
+}
+
 std::vector<std::string> words(const std::string& text) {
   std::istringstream in(text);
   std::vector<std::string> out;
@@ -184,7 +194,7 @@ BOOST_AUTO_TEST_CASE(each_image_runs_the_program_as_its_user_with_labels) {
 
 BOOST_AUTO_TEST_CASE(the_default_commands_name_what_the_manifests_run) {
   BOOST_TEST(Images::get().at("service").cmd() ==
-                 (std::vector<std::string>{"serve", "--config", "/etc/synergai/service.yaml", "--log-format", "json"}),
+                 (std::vector<std::string>{"--log-format", "json", "serve", "--config", "/etc/synergai/service.yaml"}),
              boost::test_tools::per_element());
   BOOST_TEST(Images::get().at("agent").cmd().at(0) == "agent");
   const auto& engine = Images::get().at("engine");
@@ -215,6 +225,53 @@ BOOST_AUTO_TEST_CASE(the_service_image_schedules_as_the_program_does_outside) {
   BOOST_TEST_REQUIRE(outside.exit_code == 0, outside.output);
   BOOST_TEST(in_image.output.find("jobs 6") != std::string::npos, in_image.output);
   BOOST_TEST(in_image.output == outside.output);
+}
+
+// What the cluster would run: the Deployment's arguments to the image's
+// entrypoint, the ConfigMap's configuration and a token where the pod mounts
+// them; `--check` loads the configuration (testbed and dictionary from the
+// image, the token file) and stops before serving.
+BOOST_AUTO_TEST_CASE(the_service_image_accepts_the_deployments_configuration) {
+  const auto& image = Images::get().at("service");
+  auto deployment = manifests("deploy/synergai.yaml", "Deployment").at(0);
+  auto pod = deployment["spec"]["template"]["spec"];
+  BOOST_TEST(image.config.at("User").get<std::string>() ==
+             pod["securityContext"]["runAsUser"].as<std::string>() + ":" +
+                 pod["securityContext"]["runAsGroup"].as<std::string>());
+  auto config = manifests("deploy/synergai.yaml", "ConfigMap").at(0)["data"]["service.yaml"].as<std::string>();
+  fs::create_directories(image.rootfs / "etc/synergai/auth");
+  { std::ofstream{image.rootfs / "etc/synergai/service.yaml"} << config; }
+  { std::ofstream{image.rootfs / "etc/synergai/auth/token"} << "a-token\n"; }
+  for (const auto& m : pod["containers"][0]["volumeMounts"]) {
+    auto at = m["mountPath"].as<std::string>();
+    BOOST_TEST((at == "/etc/synergai/service.yaml" || at == "/etc/synergai/auth" || at == "/var/lib/synergai"), at);
+  }
+  auto args = pod["containers"][0]["args"].as<std::vector<std::string>>();
+  args.push_back("--check");
+  auto r = image.run(args);
+  BOOST_TEST(r.exit_code == 0, r.output);
+  BOOST_TEST(r.output.find("executor kubernetes") != std::string::npos, r.output);
+}
+
+// The DaemonSets' arguments, with the node the downward API would give, parse
+// and name a node of the image's testbed: the agent gets as far as looking for
+// its in-cluster credentials, which a chroot does not have.
+BOOST_AUTO_TEST_CASE(the_agent_image_accepts_the_daemonsets_arguments) {
+  const auto& image = Images::get().at("agent");
+  for (const auto& ds : manifests("deploy/agent.yaml", "DaemonSet")) {
+    BOOST_TEST_CONTEXT("DaemonSet " << ds["metadata"]["name"].as<std::string>()) {
+      auto pod = ds["spec"]["template"]["spec"];
+      BOOST_TEST(image.config.at("User").get<std::string>() ==
+                 pod["securityContext"]["runAsUser"].as<std::string>() + ":" +
+                     pod["securityContext"]["runAsGroup"].as<std::string>());
+      auto args = pod["containers"][0]["args"].as<std::vector<std::string>>();
+      for (auto& a : args)
+        if (a == "$(NODE_NAME)") a = "jetson-agx";  // a node with power modes in thesis.yaml
+      auto r = image.run(args);
+      BOOST_TEST(r.exit_code == 2, r.output);
+      BOOST_TEST(r.output.find("Kubernetes credentials") != std::string::npos, r.output);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
