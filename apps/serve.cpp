@@ -137,7 +137,8 @@ int serve(const ServeArgs& a) {
   if (config.executor == config::ExecutorKind::kubernetes) kubernetes = kubernetes_executor(config, testbed);
   service::Service svc{config, testbed, dictionary, kubernetes.factory, kubernetes.api_errors, kubernetes.listed};
   svc.start();
-  service::HttpServer server{svc, {config.listen.host, config.listen.port, config.http_threads, config.max_body_bytes}};
+  service::HttpServer server{
+      svc, {config.listen.host, config.listen.port, config.http_threads, config.max_body_bytes, config.max_connections}};
   server.start();
   log::info("serve", "listening on http://{}:{} (policy {}, executor {}, journal {})", config.listen.host,
             server.port(), config.policy, config::to_string(config.executor), config.journal.string());

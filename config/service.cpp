@@ -117,11 +117,14 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
     if (auto auth = root.field("auth"); auth.present() && auth.object({"token_file"}))
       if (auto p = auth.field("token_file").existing_file(base_dir)) s.token_file = *p;
 
-    if (auto limits = root.field("limits"); limits.present() && limits.object({"max_body_bytes", "http_threads"})) {
+    if (auto limits = root.field("limits");
+        limits.present() && limits.object({"max_body_bytes", "http_threads", "max_connections"})) {
       if (auto f = limits.field("max_body_bytes"); f.present())
         if (auto v = f.integer(256, 64LL << 20)) s.max_body_bytes = static_cast<std::size_t>(*v);
       if (auto f = limits.field("http_threads"); f.present())
         if (auto v = f.integer(1, 256)) s.http_threads = static_cast<int>(*v);
+      if (auto f = limits.field("max_connections"); f.present())
+        if (auto v = f.integer(2, 1 << 20)) s.max_connections = static_cast<int>(*v);
     }
   }
   diagnostics.throw_if_any();

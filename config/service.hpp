@@ -57,6 +57,7 @@ struct ServiceConfig {
   std::optional<std::filesystem::path> token_file; // bearer token for /v1; empty: no authentication
   std::size_t max_body_bytes = 64 << 10;           // larger request bodies get 413
   int http_threads = 4;
+  int max_connections = 1024;  // open HTTP connections; past it, the one idle longest is closed
 };
 
 // `known_policies` is the registry's list of names. Throws ValidationError

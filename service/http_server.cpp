@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -47,10 +48,19 @@ struct HttpServer::Impl {
   bool stopping = false;
   std::uint16_t bound_port = 0;
   std::vector<std::thread> threads;
+  // Accept failures: a growing pause before the next try, and one log line per
+  // interval at most (running out of descriptors repeats at every try).
+  net::steady_timer accept_pause{acceptor.get_executor()};
+  std::chrono::milliseconds pause_for{0};
+  std::chrono::steady_clock::time_point last_accept_log{};
+  std::uint64_t accept_errors_unlogged = 0;
 
   Impl(Service& s, ServerOptions o) : service{s}, options{std::move(o)} {}
 
   void accept();
+  void accept_failed(const beast::error_code& ec);
+  // Closes the connection idle longest; false when none is idle.
+  bool shed_idle();
   void run_thread() {
     ioc.run();
     std::lock_guard lock{mutex};
@@ -68,6 +78,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Impl& server) : stream_{std::move(socket)}, server_{server} {}
 
+  // Since when it waits for a request (0: a request is in flight).
+  std::int64_t idle_since() const { return idle_since_; }
+
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
   }
@@ -83,6 +96,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  private:
   void read() {
     if (closing_) return close();
+    idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
     parser_.emplace();
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(16 * 1024);
@@ -92,6 +106,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec) {
+    idle_since_ = 0;
     if (ec == http::error::body_limit) {
       return reply_error(413, fmt::format("request body over {} bytes", server_.options.max_body_bytes));
     }
@@ -155,19 +170,29 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   bool busy_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  std::atomic<std::int64_t> idle_since_{0};
 };
 
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (ec != net::error::operation_aborted) log::warn("http", "accept: {}", ec.message());
+    {
       std::lock_guard lock{mutex};
       if (stopping) return;
+    }
+    if (ec) return accept_failed(ec);
+    pause_for = std::chrono::milliseconds{0};
+    std::shared_ptr<Session> session;
+    std::size_t open = 0;
+    {
+      std::lock_guard lock{mutex};
+      open = sessions.size();
+    }
+    if (open >= static_cast<std::size_t>(std::max(options.max_connections, 1)) && !shed_idle()) {
+      beast::error_code ignored;
+      socket.close(ignored);  // every connection busy: this one is refused
     } else {
-      std::shared_ptr<Session> session;
       {
         std::lock_guard lock{mutex};
-        if (stopping) return;
         session = std::make_shared<Session>(std::move(socket), *this);
         sessions.insert(session);
       }
@@ -175,6 +200,43 @@ void HttpServer::Impl::accept() {
     }
     accept();
   });
+}
+
+void HttpServer::Impl::accept_failed(const beast::error_code& ec) {
+  const bool out_of_descriptors =
+      ec == net::error::no_descriptors || (ec.category() == beast::system_category() && ec.value() == ENFILE) ||
+      ec == net::error::no_buffer_space || ec == net::error::no_memory;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_accept_log >= std::chrono::seconds{10}) {
+    log::warn("http", "accept: {}{}{}", ec.message(),
+              accept_errors_unlogged ? fmt::format(" ({} more since the last report)", accept_errors_unlogged) : "",
+              out_of_descriptors ? "; closing the connection idle longest and trying again after a pause" : "");
+    last_accept_log = now;
+    accept_errors_unlogged = 0;
+  } else {
+    ++accept_errors_unlogged;
+  }
+  if (out_of_descriptors) shed_idle();
+  pause_for = std::min(std::max(pause_for * 2, std::chrono::milliseconds{10}), std::chrono::milliseconds{1000});
+  accept_pause.expires_after(pause_for);
+  accept_pause.async_wait([this](beast::error_code wait_ec) {
+    if (wait_ec) return;
+    accept();
+  });
+}
+
+bool HttpServer::Impl::shed_idle() {
+  std::shared_ptr<Session> oldest;
+  {
+    std::lock_guard lock{mutex};
+    for (const auto& s : sessions) {
+      const auto since = s->idle_since();
+      if (since != 0 && (!oldest || since < oldest->idle_since())) oldest = s;
+    }
+  }
+  if (!oldest) return false;
+  oldest->close_when_idle();
+  return true;
 }
 
 HttpServer::HttpServer(Service& service, ServerOptions options)
@@ -217,6 +279,7 @@ void HttpServer::stop() {
   net::post(i.acceptor.get_executor(), [&i] {
     beast::error_code ec;
     i.acceptor.close(ec);  // the pending accept ends with operation_aborted
+    i.accept_pause.cancel();  // so does a pause before the next accept
   });
   for (auto& s : sessions) s->close_when_idle();
   sessions.clear();

@@ -19,6 +19,10 @@ struct ServerOptions {
   std::uint16_t port = 0;  // 0: an ephemeral port
   int threads = 4;
   std::size_t max_body_bytes = 64 << 10;
+  // Open connections. A new one past it closes the connection idle longest
+  // (keep-alive, no request in flight), or itself when none is idle; so do
+  // descriptors running out (EMFILE, ENFILE), after which accepting backs off.
+  int max_connections = 1024;
 };
 
 class HttpServer {
