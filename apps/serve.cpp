@@ -22,6 +22,7 @@
 #include <csignal>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 
 namespace synergai::app {
 namespace {
@@ -140,6 +141,13 @@ int serve(const ServeArgs& a) {
   service::HttpServer server{
       svc, {config.listen.host, config.listen.port, config.http_threads, config.max_body_bytes, config.max_connections}};
   server.start();
+  std::optional<service::HttpServer> probes;  // /healthz, /readyz, /metrics apart from the API
+  if (config.listen_probes) {
+    probes.emplace(svc, service::ServerOptions{config.listen_probes->host, config.listen_probes->port, 1,
+                                               config.max_body_bytes, 64, true});
+    probes->start();
+    log::info("serve", "probes and metrics on http://{}:{}", config.listen_probes->host, probes->port());
+  }
   log::info("serve", "listening on http://{}:{} (policy {}, executor {}, journal {})", config.listen.host,
             server.port(), config.policy, config::to_string(config.executor), config.journal.string());
   std::fflush(stdout);
@@ -149,6 +157,7 @@ int serve(const ServeArgs& a) {
   log::info("serve", "{}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
   if (kubernetes.clock) kubernetes.clock->stop();  // API requests give up instead of waiting to retry
   server.stop();
+  if (probes) probes->stop();
   if (auto unwritten = svc.stop(); unwritten > 0) {
     log::error("serve", "stopped with {} transition(s) the journal could not write: the journal is behind the "
                "jobs' last states", unwritten);

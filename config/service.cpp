@@ -80,12 +80,18 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
   Diagnostics diagnostics;
   Cursor root{doc, diagnostics};
   ServiceConfig s;
-  if (root.object({"service", "listen", "policy", "tick_s", "reservation_ttl_s", "testbed", "dictionary", "executor",
+  if (root.object({"service", "listen", "listen_probes", "policy", "tick_s", "reservation_ttl_s", "testbed", "dictionary", "executor",
                    "journal", "auth", "limits"})) {
     if (auto v = root.field("service").string()) s.name = *v;
     if (auto c = root.field("listen"); auto v = c.string()) {
       if (auto a = parse_listen_address(*v)) s.listen = *a;
       else c.error(fmt::format("expected HOST:PORT (e.g. 127.0.0.1:8080), found \"{}\"", *v));
+    }
+    if (auto c = root.field("listen_probes"); c.present()) {
+      if (auto v = c.string()) {
+        if (auto a = parse_listen_address(*v)) s.listen_probes = *a;
+        else c.error(fmt::format("expected HOST:PORT (e.g. 0.0.0.0:9090), found \"{}\"", *v));
+      }
     }
     if (auto c = root.field("policy"); auto v = c.string()) {
       if (known_policies.count(*v)) s.policy = *v;

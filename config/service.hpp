@@ -43,6 +43,9 @@ enum class ExecutorKind { simulated, kubernetes };
 struct ServiceConfig {
   std::string name;
   ListenAddress listen;
+  // A second listener serving only /healthz, /readyz and /metrics (kubelet
+  // probes and Prometheus apart from the API); empty: none.
+  std::optional<ListenAddress> listen_probes;
   std::string policy = "synergai";
   Seconds tick{1};
   Seconds reservation_ttl{5};

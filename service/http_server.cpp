@@ -124,8 +124,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     Request request{std::string{req.method_string()}, std::string{req.target()},
                     std::string{req[http::field::authorization]}, std::move(req.body())};
     Response response;
+    const auto path = request.target.substr(0, request.target.find('?'));
     try {
-      response = server_.service.handle(request);
+      if (server_.options.probes_only && path != "/healthz" && path != "/readyz" && path != "/metrics")
+        response = Response{404, "application/json",
+                            error_body("this listener serves /healthz, /readyz and /metrics only", ""), {}};
+      else
+        response = server_.service.handle(request);
     } catch (const std::exception& e) {
       log::error("http", "{} {}: {}", request.method, request.target, e.what());
       response = Response{500, "application/json", error_body("internal error", ""), {}};

@@ -23,6 +23,9 @@ struct ServerOptions {
   // (keep-alive, no request in flight), or itself when none is idle; so do
   // descriptors running out (EMFILE, ENFILE), after which accepting backs off.
   int max_connections = 1024;
+  // Serve only /healthz, /readyz and /metrics (a listener for probes and
+  // Prometheus); anything else is 404.
+  bool probes_only = false;
 };
 
 class HttpServer {

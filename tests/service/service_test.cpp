@@ -323,6 +323,23 @@ BOOST_AUTO_TEST_CASE(running_out_of_descriptors_neither_spins_nor_stops_health_c
   BOOST_TEST(serve.stop(SIGTERM) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(probes_and_metrics_have_a_listener_of_their_own) {
+  auto dir = fresh_dir("probes");
+  auto probes_port = free_port();
+  auto config = write_config(dir, 1000, fmt::format("listen_probes: 127.0.0.1:{}\nauth: {{token_file: {}}}",
+                                                     probes_port, (dir / "token").string()));
+  std::ofstream{dir / "token"} << "s3cret\n";
+  auto port = free_port();
+  Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port)}, dir / "serve.log"};
+  service::Url probes{"127.0.0.1", probes_port};
+  BOOST_TEST_REQUIRE(wait_ready(probes, 20s), test::read_text(dir / "serve.log"));
+  BOOST_TEST(test::probe(probes, "/healthz") == 200);
+  BOOST_TEST(test::probe(probes, "/metrics") == 200);
+  BOOST_TEST(test::probe(probes, "/v1/jobs") == 404);  // the API is not served there, token or not
+  BOOST_TEST(test::probe({"127.0.0.1", port}, "/v1/jobs") == 401);
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(connections_past_the_cap_close_the_one_idle_longest) {
   auto dir = fresh_dir("cap");
   auto config = write_config(dir, 1000, "limits: {max_connections: 8}");
