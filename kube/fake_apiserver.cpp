@@ -26,7 +26,6 @@
 #include <mutex>
 #include <queue>
 #include <random>
-#include <regex>
 #include <set>
 #include <thread>
 #include <variant>
@@ -86,16 +85,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 // --- Job validation, as the API server does it --------------------------------
-
-bool is_dns1123_label(const std::string& s) {
-  static const std::regex re{"[a-z0-9]([-a-z0-9]*[a-z0-9])?"};
-  return !s.empty() && s.size() <= 63 && std::regex_match(s, re);
-}
-
-bool is_dns1123_subdomain(const std::string& s) {
-  static const std::regex re{R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"};
-  return !s.empty() && s.size() <= 253 && std::regex_match(s, re);
-}
 
 struct Cause {
   std::string reason, message, field;
@@ -189,10 +178,9 @@ std::vector<Cause> validate_job(const json& job) {
     invalid("metadata.name", fmt::format("Invalid value: \"{}\": must be no more than 63 characters", name));
   }
   if (job.contains("/metadata/labels"_json_pointer)) {
-    static const std::regex value_re{R"(([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)?)"};
     for (const auto& [k, v] : job.at("/metadata/labels"_json_pointer).items()) {
       auto s = v.get<std::string>();
-      if (s.size() > 63 || !std::regex_match(s, value_re))
+      if (!is_label_value(s))
         invalid(fmt::format("metadata.labels"), fmt::format("Invalid value: \"{}\": a valid label must be an empty "
                                                             "string or consist of alphanumeric characters, '-', '_' "
                                                             "or '.' (at most 63)",

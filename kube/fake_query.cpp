@@ -114,18 +114,25 @@ bool valid_label_name(const std::string& s) {
   return !s.empty() && s.size() <= 63 && std::regex_match(s, re);
 }
 
-bool valid_label_key(const std::string& key) {
-  static const std::regex subdomain{R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"};
-  const auto slash = key.find('/');
-  if (slash == std::string::npos) return valid_label_name(key);
-  const std::string prefix = key.substr(0, slash);
-  return !prefix.empty() && prefix.size() <= 253 && std::regex_match(prefix, subdomain) &&
-         valid_label_name(key.substr(slash + 1));
+}  // namespace
+
+bool is_dns1123_label(const std::string& s) {
+  static const std::regex re{"[a-z0-9]([-a-z0-9]*[a-z0-9])?"};
+  return !s.empty() && s.size() <= 63 && std::regex_match(s, re);
 }
 
-bool valid_label_value(const std::string& v) { return v.empty() || valid_label_name(v); }
+bool is_dns1123_subdomain(const std::string& s) {
+  static const std::regex re{R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"};
+  return !s.empty() && s.size() <= 253 && std::regex_match(s, re);
+}
 
-}  // namespace
+bool is_label_key(const std::string& key) {
+  const auto slash = key.find('/');
+  if (slash == std::string::npos) return valid_label_name(key);
+  return is_dns1123_subdomain(key.substr(0, slash)) && valid_label_name(key.substr(slash + 1));
+}
+
+bool is_label_value(const std::string& v) { return v.empty() || valid_label_name(v); }
 
 std::string percent_decode(std::string_view text) { return decode_component(text, false); }
 
@@ -234,9 +241,9 @@ LabelSelector parse_label_selector(std::string_view text) {
         default: throw fail(fmt::format("found '{}', expected: in, notin, =, ==, !=, gt, lt", tokens[p].text));
       }
     }
-    if (!valid_label_key(r.key)) throw fail(fmt::format("key: Invalid value: \"{}\": not a qualified name", r.key));
+    if (!is_label_key(r.key)) throw fail(fmt::format("key: Invalid value: \"{}\": not a qualified name", r.key));
     for (const auto& v : r.values)
-      if (!valid_label_value(v) && r.op != LabelRequirement::Op::gt && r.op != LabelRequirement::Op::lt)
+      if (!is_label_value(v) && r.op != LabelRequirement::Op::gt && r.op != LabelRequirement::Op::lt)
         throw fail(fmt::format("values[0][{}]: Invalid value: \"{}\": not a valid label value", r.key, v));
     out.push_back(std::move(r));
     if (tokens[p].kind == Token::Kind::end) break;

@@ -98,6 +98,12 @@ struct ListOptions {
 // sendInitialEvents without the WatchList feature) and throws QueryError.
 ListOptions parse_list_options(const Query& query, const std::vector<std::string>& field_labels);
 
+// Names as the server validates them (selectors, object names, labels).
+bool is_dns1123_label(const std::string& s);      // [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63
+bool is_dns1123_subdomain(const std::string& s);  // dot-separated labels, at most 253
+bool is_label_key(const std::string& s);          // [prefix/]name, the prefix a DNS-1123 subdomain
+bool is_label_value(const std::string& s);        // empty, or a name of at most 63
+
 // The options of a delete (metav1.DeleteOptions), from the body and the query
 // (the query wins, as on the server).
 struct DeleteOptions {
