@@ -1,8 +1,8 @@
 // Real clients against the fake API server, with the kubeconfig it writes:
-// kubectl (discovery, get, create, wait, watch, delete) and the official
-// Python client (tests/kube/python_client_probe.py). Both are Debian packages
-// that scripts/install-deps installs; a missing client fails the test, it
-// never passes without having run.
+// kubectl (discovery, get, create, wait, watch, delete with each cascade, 410)
+// and the official Python client (tests/kube/python_client_probe.py). Both are
+// Debian packages that scripts/install-deps installs; a missing client fails
+// the test, it never passes without having run.
 #include "kube/fake_apiserver.hpp"
 #include "tests/support.hpp"
 
@@ -149,6 +149,20 @@ BOOST_AUTO_TEST_CASE(kubectl_discovers_creates_waits_watches_and_deletes) {
   BOOST_TEST(deleted.exit_code == 0, deleted.output);
   BOOST_TEST(deleted.output.find("job.batch \"probe\" deleted") != std::string::npos, deleted.output);
   BOOST_TEST(!c.server.job("default", "probe"));
+  // Foreground propagation takes the pod with the Job; orphaning leaves it.
+  auto foreground = c.kubectl("delete job watched --cascade=foreground");
+  BOOST_TEST(foreground.exit_code == 0, foreground.output);
+  BOOST_TEST(c.kubectl("get pods -l app=watched -o name").output.empty());
+  write(c.dir / "orphan.yaml", job_yaml("orphan", "orphan", 50));
+  BOOST_TEST(c.kubectl("create -f orphan.yaml").exit_code == 0);
+  BOOST_TEST(c.kubectl("delete job orphan --cascade=orphan").exit_code == 0);
+  BOOST_TEST(c.kubectl("get pods -l app=orphan -o name").output.rfind("pod/orphan-", 0) == 0u);
+
+  // A watch from a compacted resourceVersion ends with 410 Expired.
+  c.server.compact();
+  auto gone = c.kubectl("get --raw '/apis/batch/v1/namespaces/default/jobs?watch=true&resourceVersion=1'");
+  BOOST_TEST(gone.output.find("\"code\":410") != std::string::npos, gone.output);
+  BOOST_TEST(gone.output.find("Expired") != std::string::npos, gone.output);
 
   auto unauthorized = test::run_shell(
       fmt::format("kubectl --kubeconfig='{}' get jobs", (c.dir / "wrong-kubeconfig").string()));
