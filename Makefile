@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine test asan fuzz images clean
+.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine test asan asan-suites fuzz images clean
 
 all: build
 
@@ -44,11 +44,23 @@ JOURNAL_DIR ?= build
 bench-service: build
 	service/bench.sh $(BUILD)/apps/synergai $(JOURNAL_DIR)
 
-test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+# Sanitizer settings for the tests and every child process they start: any
+# report fails the test (as in CMakePresets.json's asan test preset).
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+test: build
+	$(if $(filter asan,$(PRESET)),$(SANITIZER_ENV)) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Every suite under the address and undefined-behaviour sanitizers (README).
 asan:
 	$(MAKE) test PRESET=asan
+
+# The suites for the code that takes untrusted input or manages processes
+# (engine, kube, service), built and run under the sanitizers: what CI runs.
+asan-suites: deps
+	cmake --preset asan >/dev/null
+	cmake --build build/asan -j $(JOBS) --target engine_tests kube_tests service_tests
+	$(SANITIZER_ENV) ctest --test-dir build/asan --output-on-failure -j $(JOBS) -R '^(engine|kube|service)_tests$$'
 
 # libFuzzer on the LoadGen and nvpmodel parsers (clang; tests/fuzz, docs/profiling.md).
 FUZZ_SECONDS ?= 60
