@@ -198,6 +198,7 @@ void HttpServer::Impl::accept() {
     } else {
       {
         std::lock_guard lock{mutex};
+        if (stopping) return;  // stop() has taken its list of the sessions to close
         session = std::make_shared<Session>(std::move(socket), *this);
         sessions.insert(session);
       }
