@@ -66,6 +66,8 @@ struct KubernetesExecutor {
   ExecutorFactory factory;
   service::ErrorCounter api_errors;
   service::ExecutorReady listed;
+  // Set to the service's executor_listed once the service exists.
+  std::shared_ptr<std::function<void(const std::vector<kube::JobPlacement>&)>> on_listed;
   std::shared_ptr<StoppableClock> clock;
 };
 
@@ -87,8 +89,10 @@ KubernetesExecutor kubernetes_executor(const config::ServiceConfig& c, const con
   kube::BridgeOptions bridge;
   bridge.manifest.namespace_name = credentials.namespace_name;
   bridge.manifest.ttl_seconds_after_finished = k.job_ttl_seconds;
-  bridge.on_listed = [listed](std::size_t jobs) {
-    log::info("serve", "kubernetes executor: {} Jobs of ours listed; ready", jobs);
+  out.on_listed = std::make_shared<std::function<void(const std::vector<kube::JobPlacement>&)>>();
+  bridge.on_listed = [listed, forward = out.on_listed](const std::vector<kube::JobPlacement>& jobs) {
+    log::info("serve", "kubernetes executor: {} Jobs of ours listed; ready", jobs.size());
+    if (*forward) (*forward)(jobs);
     *listed = true;
   };
   out.factory = [client, testbed, bridge](caf::actor_system& sys, std::shared_ptr<const Performance>,
@@ -137,6 +141,8 @@ int serve(const ServeArgs& a) {
   KubernetesExecutor kubernetes;  // empty with the simulated executor
   if (config.executor == config::ExecutorKind::kubernetes) kubernetes = kubernetes_executor(config, testbed);
   service::Service svc{config, testbed, dictionary, kubernetes.factory, kubernetes.api_errors, kubernetes.listed};
+  if (kubernetes.on_listed)
+    *kubernetes.on_listed = [&svc](const std::vector<kube::JobPlacement>& jobs) { svc.executor_listed(jobs); };
   svc.start();
   service::HttpServer server{
       svc, {config.listen.host, config.listen.port, config.http_threads, config.max_body_bytes, config.max_connections}};

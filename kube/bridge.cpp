@@ -86,24 +86,37 @@ caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Clien
         try {
           const auto name = name_of(m.manifest);
           const auto ns = m.manifest.value("/metadata/namespace"_json_pointer, client->namespace_name());
-          if (m.replace) {
+          // Deletes the Job of this name and creates ours; the old one may take
+          // a moment to go (finalizers).
+          auto replace = [&]() -> nlohmann::json {
             try {
               client->delete_job(name, ns);
             } catch (const ApiError& e) {
               if (!e.is_not_found()) throw;
             }
-            // The old Job may take a moment to go (finalizers).
             for (int i = 0;; ++i) {
               try {
-                r.job = client->create_job(m.manifest);
-                break;
+                return client->create_job(m.manifest);
               } catch (const ApiError& e) {
                 if (!e.is_already_exists() || i >= 20) throw;
                 std::this_thread::sleep_for(std::chrono::milliseconds{100 * (i + 1)});
               }
             }
+          };
+          if (m.replace) {
+            r.job = replace();
           } else {
             auto created = client->create_or_adopt_job(m.manifest, m.job_id);
+            // A Job of this job that runs elsewhere or otherwise (made before a
+            // crash lost its placement) is not adopted: the job's record would
+            // name a node the Job does not run on. The planned one replaces it.
+            if (const auto found = placement_of(created.job);
+                created.adopted && found != placement_of(m.manifest)) {
+              log::warn("kube", "job {}: its existing Job {} runs {}; replacing it with the planned one", m.job_id,
+                        name, found ? fmt::format("on node {} in {}", found->node, found->config)
+                                    : std::string{"without placement annotations"});
+              created = CreatedJob{replace(), false};
+            }
             r.job = std::move(created.job);
             r.adopted = created.adopted;
           }
@@ -339,17 +352,24 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         tracked.not_before = std::max(wall_now(), req.job.submitted_at);
         st.jobs[name] = std::move(tracked);
         st.names[req.job.id] = name;
-        const bool retry = st.reported.erase(name) > 0;
-        if (!retry) {
+        bool replace = st.reported.erase(name) > 0;  // a retry
+        if (!replace) {
           if (auto k = st.known.find(name); k != st.known.end() && is_our_job(k->second, req.job.id)) {
-            log::info("kube", "job {}: following the existing Job {}", req.job.id, name);
-            st.jobs[name].create_done = true;
-            st.jobs[name].not_before = req.job.submitted_at;
-            evaluate(self, name, k->second);
-            return;
+            if (placement_of(k->second) == placement_of(manifest)) {
+              log::info("kube", "job {}: following the existing Job {}", req.job.id, name);
+              st.jobs[name].create_done = true;
+              st.jobs[name].not_before = req.job.submitted_at;
+              evaluate(self, name, k->second);
+              return;
+            }
+            // Made for another node or configuration: following it would make
+            // the job's record name a node the Job does not run on.
+            log::warn("kube", "job {}: its existing Job {} was made for another node or configuration; "
+                      "replacing it with the planned one", req.job.id, name);
+            replace = true;
           }
         }
-        self->request(next_worker(self), caf::infinite, create_atom::value, CreateMsg{req.job.id, manifest, retry})
+        self->request(next_worker(self), caf::infinite, create_atom::value, CreateMsg{req.job.id, manifest, replace})
             .then([=](const CreateReply& r) { on_created(self, name, r); },
                   [=](caf::error& e) {
                     on_created(self, name, CreateReply{false, false, nullptr, self->system().render(e)});
@@ -423,7 +443,12 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
                  "the Job was deleted");
         if (!st.listed) {
           st.listed = true;
-          if (st.options.on_listed) st.options.on_listed(list.items.size());
+          if (st.options.on_listed) {
+            std::vector<JobPlacement> placements;
+            for (const auto& obj : list.items)
+              if (auto p = placement_of(obj)) placements.push_back(std::move(*p));
+            st.options.on_listed(placements);
+          }
         }
       },
   };

@@ -39,8 +39,8 @@ struct BridgeOptions {
   PowerModeWait mode_wait{std::chrono::seconds{120}, std::chrono::milliseconds{100}};
   // Called once, on the bridge's thread, when the first list of our Jobs has
   // been taken in (from then on existing Jobs are adopted, never duplicated),
-  // with the number of Jobs listed. It must not block.
-  std::function<void(std::size_t jobs)> on_listed;
+  // with where each listed Job runs. It must not block.
+  std::function<void(const std::vector<JobPlacement>& jobs)> on_listed;
 };
 
 // Spawns the bridge. `client` is shared with its worker actors and watcher.

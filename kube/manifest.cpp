@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <cctype>
+#include <charconv>
 
 namespace synergai::kube {
 namespace {
@@ -141,6 +142,36 @@ nlohmann::json job_manifest(const JobSpec& job, const EngineSpec& engine, const 
             {"labels", our_labels(job)},
             {"annotations", annotations}}},
           {"spec", spec}};
+}
+
+std::optional<JobPlacement> placement_of(const nlohmann::json& job) {
+  const auto ptr = nlohmann::json::json_pointer{"/metadata/annotations"};
+  if (!job.contains(ptr) || !job.at(ptr).is_object()) return std::nullopt;
+  const auto& a = job.at(ptr);
+  auto text = [&](std::string_view key) -> std::optional<std::string> {
+    auto it = a.find(std::string{key});
+    if (it == a.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto number = [&](std::string_view key) -> std::optional<int> {
+    auto t = text(key);
+    if (!t) return std::nullopt;
+    int v = 0;
+    auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), v);
+    if (ec != std::errc{} || p != t->data() + t->size()) return std::nullopt;
+    return v;
+  };
+  auto id = text(job_id_annotation);
+  auto node = text("synergai.io/node");
+  auto threads = number("synergai.io/threads");
+  if (!id || !node || !threads) return std::nullopt;
+  JobPlacement p{*id, *node, ExecConfig{*threads, std::nullopt}};
+  if (text(power_mode_annotation)) {
+    auto mode = number(power_mode_annotation);
+    if (!mode) return std::nullopt;
+    p.config.mode = *mode;
+  }
+  return p;
 }
 
 bool is_our_job(const nlohmann::json& job, std::string_view job_id) {

@@ -52,4 +52,15 @@ nlohmann::json job_manifest(const JobSpec& job, const EngineSpec& engine, const 
 // Whether `job` is one of ours made for `job_id` (labels and annotation).
 bool is_our_job(const nlohmann::json& job, std::string_view job_id);
 
+// Where and how an existing Job of ours runs, from the annotations its
+// manifest carries (synergai.io/job-id, synergai.io/node, synergai.io/threads,
+// synergai.io/power-mode). Empty when the Job lacks one of them.
+struct JobPlacement {
+  std::string job_id;
+  std::string node;  // the testbed's name for it
+  ExecConfig config;
+  friend bool operator==(const JobPlacement&, const JobPlacement&) = default;
+};
+std::optional<JobPlacement> placement_of(const nlohmann::json& job);
+
 }  // namespace synergai::kube

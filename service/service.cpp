@@ -254,11 +254,52 @@ void Service::start() {
                                            [this](const JobRecord& r) { observe(r); });
   // Resumed jobs first: their nodes are taken before any queued job is planned.
   for (const auto& r : resumed) scheduler_->resume(r.spec, r.node, *r.config);
-  for (const auto& spec : unfinished) scheduler_->submit(spec);
+  if (!executor_ready_) {
+    for (const auto& spec : unfinished) scheduler_->submit(spec);
+  } else {
+    std::optional<std::vector<kube::JobPlacement>> listed;
+    {
+      std::lock_guard lock{mutex_};
+      if (listed_) listed = std::move(listed_);
+      else held_ = unfinished;
+    }
+    if (listed) place_replayed(unfinished, *listed);
+  }
   log::info("service", "journal {}: {} jobs replayed ({} back on their nodes, {} queued again, {} lines, {} skipped)",
             config_.journal.string(), replay.jobs.size(), resumed.size(), unfinished.size(), replay.lines,
             replay.skipped);
   ready_ = true;
+}
+
+void Service::executor_listed(const std::vector<kube::JobPlacement>& jobs) {
+  std::optional<std::vector<JobSpec>> held;
+  {
+    std::lock_guard lock{mutex_};
+    if (held_) held = std::move(held_);
+    else listed_ = jobs;  // start() takes it
+    held_.reset();
+  }
+  if (held) place_replayed(*held, jobs);
+}
+
+void Service::place_replayed(const std::vector<JobSpec>& specs, const std::vector<kube::JobPlacement>& jobs) {
+  std::map<std::string, const kube::JobPlacement*> by_id;
+  for (const auto& j : jobs) by_id[j.job_id] = &j;
+  std::size_t found = 0;
+  for (const auto& spec : specs) {
+    auto it = by_id.find(spec.id);
+    if (it != by_id.end() && testbed_.find_node(it->second->node)) {
+      ++found;
+      log::info("service", "job {}: its Job already runs on {} in {}; it goes back there", spec.id,
+                it->second->node, it->second->config);
+      scheduler_->resume(spec, it->second->node, it->second->config);
+    } else {
+      scheduler_->submit(spec);
+    }
+  }
+  if (!specs.empty())
+    log::info("service", "{} replayed queued jobs: {} back to the node of their existing Job, {} queued", specs.size(),
+              found, specs.size() - found);
 }
 
 std::size_t Service::stop() {

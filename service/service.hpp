@@ -9,6 +9,7 @@
 
 #include "actors/scheduler.hpp"
 #include "config/service.hpp"
+#include "kube/manifest.hpp"
 #include "service/journal.hpp"
 
 #include <atomic>
@@ -65,6 +66,14 @@ class Service {
 
   Response handle(const Request& request);
 
+  // The executor's first list of the Jobs it finds (the Kubernetes bridge's):
+  // a replayed queued job whose Job already exists (made before a crash lost
+  // its placement) goes back to that Job's node and configuration instead of
+  // being planned again. With an executor that lists (ExecutorReady set),
+  // replayed queued jobs wait for this call; without one they are queued at
+  // start. Any thread.
+  void executor_listed(const std::vector<kube::JobPlacement>& jobs);
+
   // The journal is replayed (and /v1 is served).
   bool replayed_journal() const { return ready_; }
   // /readyz: the journal is replayed and the executor is ready.
@@ -100,6 +109,11 @@ class Service {
   std::size_t replay_invalid_ = 0;  // records the API would refuse, failed on replay
   std::size_t replay_dropped_ = 0;  // damaged lines dropped (--accept-journal-damage)
   std::size_t unwritten_ = 0;       // journal lines left unwritten at stop
+  // Replayed queued jobs waiting for the executor's first list, and that list
+  // if it came before start() was done with the journal.
+  std::optional<std::vector<JobSpec>> held_;
+  std::optional<std::vector<kube::JobPlacement>> listed_;
+  void place_replayed(const std::vector<JobSpec>& specs, const std::vector<kube::JobPlacement>& jobs);
 
   mutable std::mutex mutex_;
   std::map<std::string, JobRecord> jobs_;

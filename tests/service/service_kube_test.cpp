@@ -7,6 +7,8 @@
 //   - DELETE of running jobs deletes their Jobs;
 //   - kill -9 with jobs queued and running, restart against the same journal
 //     and the same server: every job finishes, no Job is created twice.
+#include "config/testbed.hpp"
+#include "kube/client.hpp"
 #include "kube/fake_apiserver.hpp"
 #include "kube/kubeconfig.hpp"
 #include "kube/manifest.hpp"
@@ -293,6 +295,77 @@ BOOST_AUTO_TEST_CASE(the_real_agent_applies_the_mode_before_the_jobs_job_is_crea
   BOOST_TEST(by_node["server"]["waiting_seconds"].get<double>() < 1.5, by_node["server"].dump());
   BOOST_TEST(serve.stop(SIGTERM) == 0);
   BOOST_TEST(agent.stop(SIGTERM) == 0, test::read_text(k.dir / "agent.log"));
+}
+
+namespace {
+
+// A Job of ours for `id`, made directly (as a service that crashed before it
+// journaled the placement would have left it), on the tiny testbed's `node`.
+json create_job_of(const KubeFixture& k, const std::string& id, const std::string& node, const ExecConfig& config) {
+  static const auto tb = config::load_testbed(test::source_path("config/examples/tiny.yaml"));
+  kube::ManifestOptions options;
+  options.namespace_name = job_namespace;
+  auto manifest = kube::job_manifest(JobSpec{id, "onnx-mobilenet-op11", 1000, Seconds{600}, {}},
+                                     *tb.find_engine("onnx-mobilenet-op11"), *tb.find_node(node), config, options);
+  kube::Client client{kube::load_kubeconfig({k.dir / "kubeconfig.yaml"})};
+  return client.create_job(manifest);
+}
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// The crash between a Job's create and the fsync of its placement: the journal
+// says queued, the Job runs on the Jetson. After the restart the job goes back
+// to the Jetson in the Job's configuration (adopted, not created again), and
+// the server stays free for others.
+BOOST_AUTO_TEST_CASE(a_queued_job_whose_job_exists_goes_back_to_that_jobs_node) {
+  KubeFixture k{"kube-adopt-node"};
+  k.server.set_job_rule([](const json&) {
+    kube::fake::JobPlan plan;
+    plan.run_for = 2s;
+    return plan;
+  });
+  const auto before = create_job_of(k, "adopt-1", "edge", ExecConfig{4, 9});
+  JobRecord queued;
+  queued.spec = JobSpec{"adopt-1", "onnx-mobilenet-op11", 1000, Seconds{600}, at_seconds(wall_seconds())};
+  std::ofstream{k.dir / "journal.jsonl"} << json{{"job", queued}}.dump() << "\n";
+  Child serve{k.args(), k.log()};
+  BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+  service::HttpClient c{k.url()};
+  submit(c, "fresh-1", 1000);  // the server is free for it
+  auto list = wait_all_terminal(c, 2, 30s);
+  std::map<std::string, json> by_id;
+  for (const auto& j : list["jobs"]) by_id[j["id"].get<std::string>()] = j;
+  BOOST_TEST(by_id["adopt-1"]["state"] == "succeeded", list.dump());
+  BOOST_TEST(by_id["adopt-1"]["node"] == "edge", by_id["adopt-1"].dump());  // before: the server, where it was planned
+  BOOST_TEST(by_id["adopt-1"]["config"]["mode"] == 9, by_id["adopt-1"].dump());
+  BOOST_TEST(by_id["fresh-1"]["node"] == "server", by_id["fresh-1"].dump());
+  auto after = k.jobs().at(kube::job_name("adopt-1"));
+  BOOST_TEST(after["metadata"]["uid"] == before["metadata"]["uid"]);  // adopted, not made again
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
+}
+
+// A job submitted with the id of a Job that runs elsewhere: the Job is not
+// adopted under a record that names another node; the planned one replaces it.
+BOOST_AUTO_TEST_CASE(an_existing_job_on_another_node_is_replaced_not_adopted) {
+  KubeFixture k{"kube-replace"};
+  const auto foreign = create_job_of(k, "clash-1", "edge", ExecConfig{4, 9});
+  Child serve{k.args(), k.log()};
+  BOOST_TEST_REQUIRE(wait_ready(k.url(), 20s), k.log_text());
+  service::HttpClient c{k.url()};
+  submit(c, "clash-1", 100);
+  auto list = wait_all_terminal(c, 1, 30s);
+  const auto& j = list["jobs"][0];
+  BOOST_TEST(j["state"] == "succeeded", j.dump());
+  auto job = k.jobs().at(kube::job_name("clash-1"));
+  BOOST_TEST(job["metadata"]["uid"] != foreign["metadata"]["uid"]);
+  BOOST_TEST(job["spec"]["template"]["spec"]["nodeSelector"]["kubernetes.io/hostname"] ==
+                 kubernetes_node.at(j["node"].get<std::string>()),
+             j.dump() << job.dump());
+  BOOST_TEST(serve.stop(SIGTERM) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(cancelling_running_jobs_deletes_their_jobs) {
