@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <atomic>
 #include <csignal>
@@ -80,6 +81,10 @@ class MetricsEndpoint {
       acceptor_.accept(socket, ec);
       if (stopping_) return;
       if (ec) continue;
+      // One connection at a time: a client that sends nothing gives up its turn.
+      timeval five_seconds{5, 0};
+      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &five_seconds, sizeof five_seconds);
       boost::beast::flat_buffer buffer;
       bhttp::request<bhttp::string_body> req;
       bhttp::read(socket, buffer, req, ec);
