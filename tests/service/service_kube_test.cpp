@@ -293,6 +293,17 @@ BOOST_AUTO_TEST_CASE(the_real_agent_applies_the_mode_before_the_jobs_job_is_crea
   const double waited_for_switch = by_node["edge"]["waiting_seconds"].get<double>();
   BOOST_TEST(waited_for_switch >= 1.5, by_node["edge"].dump());
   BOOST_TEST(by_node["server"]["waiting_seconds"].get<double>() < 1.5, by_node["server"].dump());
+  // The agent's own metrics: one switch, the mode it reads back.
+  const auto agent_log = test::read_text(k.dir / "agent.log");
+  const auto at = agent_log.find("metrics and health on http://127.0.0.1:");
+  BOOST_TEST_REQUIRE(at != std::string::npos, agent_log);
+  const auto agent_port = static_cast<std::uint16_t>(std::stoi(agent_log.substr(at + 39)));
+  service::HttpClient agent_http{{"127.0.0.1", agent_port}};
+  auto metrics = agent_http.request("GET", "/metrics");
+  BOOST_TEST(metrics.status == 200);
+  BOOST_TEST(metrics.body.find("synergai_agent_mode_switches_total 1\n") != std::string::npos, metrics.body);
+  BOOST_TEST(metrics.body.find("synergai_agent_power_mode{node=\"jetson-nx-1\"} 9\n") != std::string::npos, metrics.body);
+  BOOST_TEST(agent_http.request("GET", "/healthz").status == 200);
   BOOST_TEST(serve.stop(SIGTERM) == 0);
   BOOST_TEST(agent.stop(SIGTERM) == 0, test::read_text(k.dir / "agent.log"));
 }
