@@ -332,8 +332,8 @@ profiling::RunOutcome ProfilingExecutor::attempt(const profiling::PlannedRun& ru
   } catch (const InputError& e) {
     return failure(fmt::format("log unparsable: {}", e.what()));
   }
-  if (summary.result != "VALID") {
-    auto o = failure("result INVALID");
+  if (auto why = profiling::unusable_result(summary)) {
+    auto o = failure(*why);
     if (detail) o.loadgen_version = detail->loadgen_version;
     return o;
   }

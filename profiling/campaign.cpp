@@ -271,7 +271,7 @@ RunOutcome SimulatedExecutor::run(const PlannedRun& run, int attempt, const std:
   try {
     auto s = load_loadgen_log(dir / "mlperf_log_summary.txt").summary.value();
     auto d = load_loadgen_log(dir / "mlperf_log_detail.txt").detail.value();
-    if (s.result != "VALID") return RunOutcome{false, "result INVALID", 0, 0, 0, 0, d.loadgen_version};
+    if (auto why = unusable_result(s)) return RunOutcome{false, *why, 0, 0, 0, 0, d.loadgen_version};
     if (!s.qps() || !d.first_time_ms) return RunOutcome{false, "log unparsable: no QPS or no timestamps", 0, 0, 0, 0, ""};
     out.ok = true;
     out.qps = *s.qps();

@@ -186,6 +186,12 @@ std::optional<double> LoadGenSummary::qps() const {
   return std::nullopt;
 }
 
+std::optional<std::string> unusable_result(const LoadGenSummary& summary) {
+  if (!summary.has_results) return "the summary holds no performance result (an accuracy-only run)";
+  if (summary.result != "VALID") return "result INVALID";
+  return std::nullopt;
+}
+
 LoadGenSummary parse_summary(std::string_view text, const std::string& file) {
   if (auto bad = first_bad_byte(text)) fail(file, line_of(text, *bad), "not UTF-8 text (binary data): not a LoadGen summary");
   LoadGenSummary s;

@@ -99,6 +99,9 @@ struct LoadGenLog {
 std::string normalise_scenario(std::string_view s);  // "Single Stream" -> "SingleStream"; "" if unknown
 
 LoadGenSummary parse_summary(std::string_view text, const std::string& file);
+// Why a run with this summary cannot become a profiled point: "result INVALID",
+// or an accuracy-only run with no performance result; empty when it can.
+std::optional<std::string> unusable_result(const LoadGenSummary& summary);
 LoadGenDetail parse_detail(std::string_view text, const std::string& file);
 // Detects the kind by content. Throws InputError.
 LoadGenLog parse_loadgen_log(std::string_view text, const std::string& file);

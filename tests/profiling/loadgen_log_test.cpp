@@ -307,6 +307,12 @@ BOOST_AUTO_TEST_CASE(accuracy_run_summary_has_no_results) {
   BOOST_TEST(l.summary->errors == 0);
   BOOST_TEST(!l.summary->qps().has_value());
   BOOST_TEST(to_json(l)["has_results"] == false);
+  // Neither it nor an INVALID run becomes a profiled point, each for its reason.
+  BOOST_TEST(unusable_result(*l.summary).value() ==
+             "the summary holds no performance result (an accuracy-only run)");
+  BOOST_TEST(unusable_result(fixture("v1.0-singlestream-invalid-summary.txt").summary.value()).value() ==
+             "result INVALID");
+  BOOST_TEST(!unusable_result(fixture("v6.0-offline-summary.txt").summary.value()));
   // Anything else before the banner is still not a summary.
   BOOST_CHECK_THROW((void)parse_summary("No warnings encountered during test.\nScenario : Offline\n", "x"), InputError);
   BOOST_CHECK_THROW((void)parse_summary("No warnings encountered during test.\n", "x"), InputError);
