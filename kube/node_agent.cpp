@@ -22,14 +22,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string annotation(const json& node, std::string_view key) {
-  const auto ptr = json::json_pointer{"/metadata/annotations"};
-  if (!node.contains(ptr) || !node.at(ptr).is_object()) return "";
-  const auto& a = node.at(ptr);
-  auto it = a.find(std::string{key});
-  return it != a.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 std::optional<long long> read_number(const fs::path& p) {
   std::ifstream in{p};
   long long v = 0;
@@ -219,10 +211,10 @@ void NodeAgent::report(const json& annotations) {
 
 void NodeAgent::reconcile(const json& node) {
   ++metrics_.reconciles;
-  const std::string wanted = annotation(node, power_mode_annotation);
+  const std::string wanted = annotation_of(node, power_mode_annotation);
   if (wanted.empty()) return;
-  const std::string applied = annotation(node, power_mode_applied_annotation);
-  const std::string error = annotation(node, power_mode_error_annotation);
+  const std::string applied = annotation_of(node, power_mode_applied_annotation);
+  const std::string error = annotation_of(node, power_mode_error_annotation);
   const auto now = driver_->current();
   if (now) metrics_.current_mode = *now;
   const bool in_mode = now && std::to_string(*now) == wanted;

@@ -5,19 +5,20 @@
 #include <thread>
 
 namespace synergai::kube {
-namespace {
 
-std::string annotation(const nlohmann::json& node, std::string_view key) {
+std::string annotation_of(const nlohmann::json& object, std::string_view key) {
   const auto ptr = nlohmann::json::json_pointer{"/metadata/annotations"};
-  if (!node.contains(ptr) || !node.at(ptr).is_object()) return "";
-  const auto& a = node.at(ptr);
+  if (!object.contains(ptr) || !object.at(ptr).is_object()) return "";
+  const auto& a = object.at(ptr);
   auto it = a.find(std::string{key});
   return it != a.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+namespace {
+
 // The agent's refusal of `mode`, if the node carries one.
 std::string refusal(const nlohmann::json& node, const std::string& mode) {
-  auto e = annotation(node, power_mode_error_annotation);
+  auto e = annotation_of(node, power_mode_error_annotation);
   return e.starts_with(mode + ":") ? e : std::string{};
 }
 
@@ -29,7 +30,7 @@ PowerModeResult request_power_mode(Client& client, const std::string& node, int 
   const std::string m = std::to_string(mode);
   PowerModeResult r;
   auto current = client.get_node(node);
-  if (annotation(current, power_mode_annotation) == m && annotation(current, power_mode_applied_annotation) == m) {
+  if (annotation_of(current, power_mode_annotation) == m && annotation_of(current, power_mode_applied_annotation) == m) {
     r.applied = true;
     return r;
   }
@@ -41,7 +42,7 @@ PowerModeResult request_power_mode(Client& client, const std::string& node, int 
     auto elapsed = clock::now() - start;
     r.waited_s = std::chrono::duration<double>(elapsed).count();
     current = client.get_node(node);
-    if (annotation(current, power_mode_applied_annotation) == m) {
+    if (annotation_of(current, power_mode_applied_annotation) == m) {
       r.applied = true;
       return r;
     }
@@ -50,7 +51,7 @@ PowerModeResult request_power_mode(Client& client, const std::string& node, int 
       return r;
     }
     if (elapsed >= wait.timeout) {
-      auto applied = annotation(current, power_mode_applied_annotation);
+      auto applied = annotation_of(current, power_mode_applied_annotation);
       r.error = fmt::format("node {} did not report power mode {} within {:g} s ({} is {})", node, m,
                             std::chrono::duration<double>(wait.timeout).count(), power_mode_applied_annotation,
                             applied.empty() ? std::string{"not set"} : "\"" + applied + "\"");

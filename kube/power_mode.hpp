@@ -19,6 +19,10 @@ namespace synergai::kube {
 inline constexpr std::string_view power_mode_applied_annotation = "synergai.io/power-mode-applied";
 inline constexpr std::string_view power_mode_error_annotation = "synergai.io/power-mode-error";
 
+// The value of a Node's (or any object's) annotation `key`; empty when absent
+// or not a string.
+std::string annotation_of(const nlohmann::json& object, std::string_view key);
+
 struct PowerModeWait {
   std::chrono::milliseconds timeout{std::chrono::minutes{5}};
   std::chrono::milliseconds poll{1000};  // between reads of the node

@@ -56,12 +56,6 @@ fs::path fake_sysfs(const std::string& name) {
   return root;
 }
 
-std::string annotation(const json& node, std::string_view key) {
-  const auto& a = node["metadata"]["annotations"];
-  auto it = a.find(std::string{key});
-  return it != a.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 kube::PowerModeWait quick_wait() {
   kube::PowerModeWait w;
   w.timeout = std::chrono::seconds{10};
@@ -108,8 +102,8 @@ BOOST_AUTO_TEST_CASE(sysfs_mode_is_applied_read_back_and_reported_with_its_switc
   for (int k = 2; k < 6; ++k) BOOST_TEST(get(cpu / fmt::format("cpu{}/online", k)) == "0", k);
   BOOST_TEST(get(cpu / "cpufreq/policy0/scaling_max_freq") == "1500000");
   auto node = c.server.node("nx-1").value();
-  BOOST_TEST(annotation(node, kube::power_mode_applied_annotation) == "6");
-  const auto ms = annotation(node, kube::power_mode_switch_ms_annotation);
+  BOOST_TEST(kube::annotation_of(node, kube::power_mode_applied_annotation) == "6");
+  const auto ms = kube::annotation_of(node, kube::power_mode_switch_ms_annotation);
   BOOST_TEST_REQUIRE(!ms.empty());
   BOOST_TEST(std::stoll(ms) >= 0);
 
@@ -149,7 +143,7 @@ BOOST_AUTO_TEST_CASE(modes_it_cannot_apply_are_refused_with_the_reason) {
   fs::remove(online5);
   put(online5, "1");
   BOOST_TEST(kube::request_power_mode(*client, "nx-1", 6, quick_wait()).applied);
-  BOOST_TEST(annotation(c.server.node("nx-1").value(), kube::power_mode_error_annotation).empty());
+  BOOST_TEST(kube::annotation_of(c.server.node("nx-1").value(), kube::power_mode_error_annotation).empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_dropped_watch_and_a_restart_mid_switch_end_in_the_requested_mode) {
