@@ -49,6 +49,7 @@ job_actor::behavior_type job(job_actor::stateful_pointer<JobActorState> self, Jo
         }
         apply(r, t);
         self->send(self->state.recorder, record_atom::value, r);
+        if (is_terminal(r.state)) self->quit();
       },
       [=](get_atom) { return self->state.record; },
   };

@@ -18,6 +18,10 @@ recorder_actor::behavior_type recorder(recorder_actor::stateful_pointer<Recorder
           slot = record;
         }
         if (log.on_record) log.on_record(record);
+        if (log.forget_finished && is_terminal(record.state)) {
+          std::lock_guard lock{log.mutex};
+          log.jobs.erase(record.spec.id);
+        }
       },
       [=](anomaly_atom, std::string what) {
         log::error("recorder", "{}", what);

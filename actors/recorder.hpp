@@ -24,6 +24,9 @@ struct RunLog {
   // Called by the recorder with every record, after it is stored (the
   // service's journal and metrics). Set before the recorder is spawned.
   std::function<void(const JobRecord&)> on_record;
+  // Drop a job's record once it is terminal (after on_record): the service
+  // keeps its own table with a retention; a run reads every record at its end.
+  bool forget_finished = false;
 };
 
 struct RecorderState {

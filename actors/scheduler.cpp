@@ -21,6 +21,7 @@ Scheduler::Scheduler(const config::Testbed& testbed, const config::Dictionary& d
   timeline_ = Timeline{sys.clock().now(), TimePoint{unix_now}};
   log_ = std::make_shared<RunLog>();
   log_->on_record = std::move(observer);
+  log_->forget_finished = true;  // the observer keeps what the service retains
 
   const auto& o = options.runtime;
   auto performance = std::make_shared<const Performance>(testbed, dictionary);

@@ -205,6 +205,7 @@ bool admit(self_ptr self, const JobSpec& spec, bool pinned) {
   }
   auto job = self->spawn<caf::linked>(synergai::job, spec, s.recorder);
   s.jobs.emplace(spec.id, job);
+  s.job_ids.emplace(job.address(), spec.id);
   auto candidates = s.performance->optimal_candidates(spec.engine, spec.queries);
   auto best = candidates.empty() ? Seconds{std::numeric_limits<double>::infinity()} : candidates.front().estimate;
   s.queue.push_back(Entry{spec, job, s.next_sequence++, best, pinned});
@@ -280,6 +281,16 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
   s.policy = std::move(policy);
   s.recorder = recorder;
   s.trace = Tracer{recorder, tracing, "urgency"};
+  // A job's actor ends normally with its job: forget it. Any other exit
+  // (a shutdown, a crashed job actor) ends this actor, as by default.
+  self->set_exit_handler([=](caf::exit_msg& m) {
+    auto& st = self->state;
+    if (auto it = st.job_ids.find(m.source); it != st.job_ids.end()) {
+      st.jobs.erase(it->second);
+      st.job_ids.erase(it);
+    }
+    if (m.reason) self->quit(m.reason);
+  });
   for (const auto& n : s.performance->testbed().nodes) {
     WorkerView v;
     v.node = n.name;

@@ -49,11 +49,13 @@ struct UrgencyState {
   std::vector<worker_actor> workers;  // testbed order, as views
   std::vector<WorkerView> views;
   std::vector<Entry> queue;           // arrival order
-  // Every job actor this actor spawned. They are linked to it (they end with
-  // it), and holding them here keeps a finished job's actor alive: an actor
-  // nobody references exits as "unreachable", which would take the urgency
-  // actor and all its linked jobs down with it.
+  // The job actors of unfinished jobs, by job id and by address. They are
+  // linked to this actor (they end with it); one ends by itself once its job
+  // is terminal, and its exit message removes it here. Holding them keeps an
+  // unfinished job's actor alive: an actor nobody references exits as
+  // "unreachable", which would take this actor down with it.
   std::map<std::string, job_actor> jobs;
+  std::map<caf::actor_addr, std::string> job_ids;
   std::uint64_t next_sequence = 0;
   bool ticking = false;
   bool planning = false;
