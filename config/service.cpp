@@ -81,7 +81,7 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
   Cursor root{doc, diagnostics};
   ServiceConfig s;
   if (root.object({"service", "listen", "listen_probes", "policy", "tick_s", "reservation_ttl_s", "testbed", "dictionary", "executor",
-                   "journal", "auth", "limits"})) {
+                   "journal", "auth", "limits", "retention"})) {
     if (auto v = root.field("service").string()) s.name = *v;
     if (auto c = root.field("listen"); auto v = c.string()) {
       if (auto a = parse_listen_address(*v)) s.listen = *a;
@@ -131,6 +131,14 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
         if (auto v = f.integer(1, 256)) s.http_threads = static_cast<int>(*v);
       if (auto f = limits.field("max_connections"); f.present())
         if (auto v = f.integer(2, 1 << 20)) s.max_connections = static_cast<int>(*v);
+    }
+
+    if (auto retention = root.field("retention");
+        retention.present() && retention.object({"max_finished_jobs", "finished_ttl_s"})) {
+      if (auto f = retention.field("max_finished_jobs"); f.present())
+        if (auto v = f.integer(0, 1LL << 40)) s.retention.max_finished_jobs = static_cast<std::size_t>(*v);
+      if (auto f = retention.field("finished_ttl_s"); f.present())
+        if (auto v = f.number(0, 10.0 * 365 * 24 * 3600)) s.retention.finished_ttl = Seconds{*v};
     }
   }
   diagnostics.throw_if_any();

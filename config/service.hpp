@@ -40,6 +40,16 @@ struct KubernetesExecutorSettings {
 
 enum class ExecutorKind { simulated, kubernetes };
 
+// How long the service remembers finished jobs (its counterpart of a Job's
+// ttlSecondsAfterFinished): a finished job is forgotten — from the table, the
+// API and the compacted journal — once it is older than `finished_ttl` or
+// more than `max_finished_jobs` newer finished jobs exist. Counters in
+// /metrics keep their totals.
+struct RetentionSettings {
+  std::size_t max_finished_jobs = 10000;
+  Seconds finished_ttl{24 * 3600};
+};
+
 struct ServiceConfig {
   std::string name;
   ListenAddress listen;
@@ -61,6 +71,7 @@ struct ServiceConfig {
   std::size_t max_body_bytes = 64 << 10;           // larger request bodies get 413
   int http_threads = 4;
   int max_connections = 1024;  // open HTTP connections; past it, the one idle longest is closed
+  RetentionSettings retention;
 };
 
 // `known_policies` is the registry's list of names. Throws ValidationError

@@ -12,7 +12,9 @@
 #include "kube/manifest.hpp"
 #include "service/journal.hpp"
 
+#include <array>
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -115,9 +117,37 @@ class Service {
   std::optional<std::vector<kube::JobPlacement>> listed_;
   void place_replayed(const std::vector<JobSpec>& specs, const std::vector<kube::JobPlacement>& jobs);
 
+  // The table and the figures derived from it, under mutex_. Every change of
+  // a job goes through track(), which keeps the gauges, counters and indexes
+  // below up to date, so that no request scans every job.
+  struct Slot {
+    JobRecord record;
+    std::uint64_t seq = 0;  // submission order
+  };
+  struct Histogram {
+    std::array<std::uint64_t, 13> counts{};  // per bucket (service.cpp), not cumulative
+    double sum = 0;
+    std::uint64_t count = 0;
+    void observe(double value);
+  };
+  void insert(const JobRecord& record);
+  void erase(const std::string& id);
+  void track(const JobRecord* before, const JobRecord* after);
+  // Forgets finished jobs past the retention; returns how many.
+  std::size_t expire(TimePoint now);
+  TimePoint now() const;
+
   mutable std::mutex mutex_;
-  std::map<std::string, JobRecord> jobs_;
-  std::vector<std::string> order_;  // submission order
+  std::map<std::string, Slot> jobs_;
+  std::map<std::uint64_t, std::string> order_;  // seq -> id
+  std::uint64_t next_seq_ = 0;
+  std::deque<std::pair<TimePoint, std::string>> finished_;  // retained finished jobs, in order of finishing
+  std::map<JobState, std::size_t> by_state_;
+  std::map<std::string, std::string> node_job_;  // node -> the job placed, starting or running there
+  Histogram waiting_, end_to_end_;
+  std::uint64_t accepted_ = 0;    // jobs accepted since start, the journal's included
+  std::uint64_t violations_ = 0;  // finished jobs that missed their QoS or did not succeed
+  std::uint64_t forgotten_ = 0;   // finished jobs forgotten by the retention
   std::set<std::string> cancel_requested_;
   std::map<std::string, int> node_mode_;
   struct NodeEvent {

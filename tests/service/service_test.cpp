@@ -660,3 +660,88 @@ BOOST_AUTO_TEST_CASE(kill_9_and_restart_loses_nothing) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(service_retention)
+
+namespace {
+
+std::string metric_line(service::HttpClient& c, const std::string& name) {
+  auto body = c.request("GET", "/metrics").body;
+  auto at = body.find("\n" + name + " ");
+  if (at == std::string::npos) return "";
+  return body.substr(at + 1, body.find('\n', at + 1) - at - 1);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(finished_jobs_past_the_count_are_forgotten_everywhere_and_totals_kept) {
+  auto dir = fresh_dir("retain-count");
+  auto config = write_config(dir, 1000, "retention: {max_finished_jobs: 3}\n");
+  {
+    InProcess s{config};
+    service::HttpClient c{s.url()};
+    for (int i = 0; i < 8; ++i) {
+      // One at a time, so that they finish in this order.
+      auto r = c.request("POST", "/v1/jobs",
+                         json{{"id", fmt::format("r{}", i)}, {"engine", "onnx-mobilenet-op11"}, {"queries", 20},
+                              {"qos_seconds", 60}}.dump());
+      BOOST_TEST_REQUIRE(r.status == 201, r.body);
+      BOOST_TEST_REQUIRE(test::poll_until(
+          [&] { return test::is_terminal_state(body_of(c.request("GET", fmt::format("/v1/jobs/r{}", i)))); }, 10s));
+    }
+    BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 5");
+    auto list = body_of(c.request("GET", "/v1/jobs"));
+    BOOST_TEST(list["total"] == 3);
+    BOOST_TEST(list["jobs"][0]["id"] == "r5");
+    BOOST_TEST(c.request("GET", "/v1/jobs/r0").status == 404);
+    // Counters keep their totals; gauges describe the table.
+    BOOST_TEST(metric_line(c, "synergai_jobs_accepted_total") == "synergai_jobs_accepted_total 8");
+    BOOST_TEST(metric_line(c, "synergai_job_end_to_end_seconds_count") == "synergai_job_end_to_end_seconds_count 8");
+    BOOST_TEST(metric_line(c, "synergai_decisions_total") == "synergai_decisions_total 8");
+    BOOST_TEST(c.request("GET", "/metrics").body.find("synergai_jobs{state=\"succeeded\"} 3\n") != std::string::npos);
+    // A forgotten id is free again, and the actors forgot it too: it runs.
+    auto again = c.request("POST", "/v1/jobs",
+                           json{{"id", "r0"}, {"engine", "onnx-mobilenet-op11"}, {"queries", 30}, {"qos_seconds", 60}}.dump());
+    BOOST_TEST_REQUIRE(again.status == 201, again.body);
+    BOOST_TEST(body_of(again)["queries"] == 30);
+    BOOST_TEST(test::poll_until(
+        [&] { return body_of(c.request("GET", "/v1/jobs/r0"))["state"] == "succeeded"; }, 10s));
+    BOOST_TEST(c.request("GET", "/v1/jobs/r5").status == 404);  // r0 is now the newest of three
+  }
+  // The journal still holds forgotten jobs' lines; a restart forgets them
+  // again and rewrites the file without them.
+  {
+    InProcess s{config};
+    service::HttpClient c{s.url()};
+    auto list = body_of(c.request("GET", "/v1/jobs"));
+    BOOST_TEST(list["total"] == 3);
+    std::set<std::string> ids;
+    for (const auto& j : list["jobs"]) ids.insert(j["id"].get<std::string>());
+    BOOST_TEST((ids == std::set<std::string>{"r6", "r7", "r0"}));
+  }
+  BOOST_TEST(service::read_journal(dir / "journal.jsonl").jobs.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(finished_jobs_older_than_the_ttl_are_forgotten_at_start_and_while_serving) {
+  auto dir = fresh_dir("retain-ttl");
+  {
+    JobRecord old = service_journal::queued_record("long-ago", 1000);
+    old.state = JobState::succeeded;
+    old.finished_at = at_seconds(1010);
+    using service_journal::line_of;
+    std::ofstream{dir / "journal.jsonl"} << line_of(old) << "\n" << line_of(service_journal::queued_record("waiting", 1000)) << "\n";
+  }
+  InProcess s{write_config(dir, 1000, "retention: {finished_ttl_s: 1}\n")};
+  service::HttpClient c{s.url()};
+  BOOST_TEST(c.request("GET", "/v1/jobs/long-ago").status == 404);  // finished in 1970
+  BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 1");
+  // The replayed queued job runs, then is forgotten a second after it finished.
+  BOOST_TEST_REQUIRE(test::poll_until(
+      [&] { return body_of(c.request("GET", "/v1/jobs/waiting"))["state"] == "succeeded"; }, 10s));
+  BOOST_TEST(test::poll_until([&] { return c.request("GET", "/v1/jobs/waiting").status == 404; }, 5s));
+  BOOST_TEST(body_of(c.request("GET", "/v1/jobs"))["total"] == 0);
+  BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 2");
+  BOOST_TEST(metric_line(c, "synergai_jobs_accepted_total") == "synergai_jobs_accepted_total 2");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
