@@ -471,4 +471,19 @@ BOOST_AUTO_TEST_CASE(each_reading_reaches_the_runs) {
   BOOST_TEST(!defaults.policy_options.srr_global_queue);
 }
 
+// The thesis's evaluation makes the same decisions as when its results were
+// recorded (docs/results.md): any change to the scheduler, the policies or the
+// simulated testbed that moves one job shows here. A deliberate change updates
+// the digest and says why in its commit.
+BOOST_AUTO_TEST_CASE(the_paper_experiment_decides_as_recorded) {
+  TempDir tmp;
+  auto out = tmp.path / "paper";
+  auto r = test::run_program("--log-level warn experiment --config " + q(test::source_path("experiments/paper.yaml")) +
+                             " --out " + q(out));
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+  auto digest = test::run_shell("sha256sum " + q(out / "jobs.csv"));
+  BOOST_TEST_REQUIRE(digest.exit_code == 0, digest.output);
+  BOOST_TEST(digest.output.substr(0, 64) == "1c5f78864d04505cf9b6ded08f964a7b62deaf808fdc68b9da419223e43b4f77");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
