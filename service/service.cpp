@@ -139,17 +139,20 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-void histogram(std::string& out, std::string_view name, std::string_view help, const std::vector<double>& values) {
+template <class Histogram>
+void histogram(std::string& out, std::string_view name, std::string_view help, const Histogram& h) {
   out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
-  double sum = 0;
-  for (double v : values) sum += v;
-  for (double b : buckets) {
-    auto n = std::count_if(values.begin(), values.end(), [&](double v) { return v <= b; });
-    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, b, n);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    cumulative += h.counts[i];
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, buckets[i], cumulative);
   }
-  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n{}_sum {}\n{}_count {}\n", name, values.size(), name, sum, name,
-                     values.size());
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n{}_sum {}\n{}_count {}\n", name, h.count, name, h.sum, name,
+                     h.count);
 }
+
+// A job in these states holds its node.
+bool holds_node(JobState s) { return s == JobState::placed || s == JobState::starting || s == JobState::running; }
 
 }  // namespace
 
@@ -217,10 +220,10 @@ void Service::start() {
   std::vector<JobSpec> unfinished;
   std::vector<JobRecord> resumed;
   std::vector<JobRecord> refused;  // journaled as failed once the journal is open
+  std::size_t forgotten = 0;
   {
     std::lock_guard lock{mutex_};
     for (auto& r : replay.jobs) {
-      order_.push_back(r.spec.id);
       if (auto why = refusal_of(r.spec, testbed_); why && !is_terminal(r.state)) {
         log::warn("service", "journal {}: job {} refused on replay: {}", config_.journal.string(), r.spec.id, *why);
         r.state = JobState::failed;
@@ -229,7 +232,7 @@ void Service::start() {
         refused.push_back(r);
       }
       if (is_terminal(r.state)) {
-        jobs_.emplace(r.spec.id, std::move(r));
+        insert(r);
         continue;
       }
       // Queued again with its original submission instant; a job that was
@@ -237,13 +240,19 @@ void Service::start() {
       // Kubernetes bridge adopts its existing Job instead of creating another).
       if (r.state != JobState::queued && !r.node.empty() && r.config) resumed.push_back(r);
       else unfinished.push_back(r.spec);
-      jobs_.emplace(r.spec.id, fresh(r.spec));
+      insert(fresh(r.spec));
     }
+    // The journal lists jobs in order of submission; the retention forgets in
+    // order of finishing.
+    std::stable_sort(finished_.begin(), finished_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    forgotten = expire(now());
   }
   replayed_ = replay.jobs.size();
   journal_ = std::make_unique<Journal>(config_.journal, config_.journal_compact_bytes, [this] { return snapshot(); });
   for (const auto& r : refused) journal_->append(r, false);
-  if (replay_dropped_ > 0) journal_->rewrite();  // the dropped lines leave the file
+  // Dropped lines and forgotten jobs leave the file.
+  if (replay_dropped_ > 0 || forgotten > 0) journal_->rewrite();
   SchedulerOptions options;
   options.runtime.policy = config_.policy;
   options.runtime.tick = config_.tick;
@@ -266,8 +275,10 @@ void Service::start() {
     }
     if (listed) place_replayed(unfinished, *listed);
   }
-  log::info("service", "journal {}: {} jobs replayed ({} back on their nodes, {} queued again, {} lines, {} skipped)",
-            config_.journal.string(), replay.jobs.size(), resumed.size(), unfinished.size(), replay.lines,
+  log::info("service",
+            "journal {}: {} jobs replayed ({} back on their nodes, {} queued again, {} finished jobs forgotten by the "
+            "retention, {} lines, {} skipped)",
+            config_.journal.string(), replay.jobs.size(), resumed.size(), unfinished.size(), forgotten, replay.lines,
             replay.skipped);
   ready_ = true;
 }
@@ -315,18 +326,80 @@ std::vector<JobRecord> Service::snapshot() const {
   std::lock_guard lock{mutex_};
   std::vector<JobRecord> out;
   out.reserve(order_.size());
-  for (const auto& id : order_) out.push_back(jobs_.at(id));
+  for (const auto& [_, id] : order_) out.push_back(jobs_.at(id).record);
   return out;
+}
+
+TimePoint Service::now() const {
+  if (scheduler_) return scheduler_->now();
+  return TimePoint{std::chrono::duration_cast<Seconds>(std::chrono::system_clock::now().time_since_epoch())};
+}
+
+void Service::Histogram::observe(double value) {
+  auto bucket = std::lower_bound(buckets.begin(), buckets.end(), value);  // first bound >= value
+  if (bucket != buckets.end()) ++counts[static_cast<std::size_t>(bucket - buckets.begin())];
+  sum += value;
+  ++count;
+}
+
+void Service::insert(const JobRecord& record) {
+  auto seq = next_seq_++;
+  order_.emplace(seq, record.spec.id);
+  auto& slot = jobs_[record.spec.id];
+  slot = Slot{record, seq};
+  ++accepted_;
+  track(nullptr, &slot.record);
+}
+
+void Service::erase(const std::string& id) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return;
+  track(&it->second.record, nullptr);
+  order_.erase(it->second.seq);
+  cancel_requested_.erase(id);
+  jobs_.erase(it);
+}
+
+void Service::track(const JobRecord* before, const JobRecord* after) {
+  if (before) {
+    --by_state_[before->state];
+    if (holds_node(before->state))
+      if (auto it = node_job_.find(before->node); it != node_job_.end() && it->second == before->spec.id)
+        node_job_.erase(it);
+  }
+  if (!after) return;
+  ++by_state_[after->state];
+  if (holds_node(after->state) && !after->node.empty()) node_job_[after->node] = after->spec.id;
+  if (after->started_at && !(before && before->started_at))
+    if (auto w = after->waiting()) waiting_.observe(w->count());
+  if (is_terminal(after->state) && !(before && is_terminal(before->state))) {
+    if (auto e = after->end_to_end()) end_to_end_.observe(e->count());
+    if (after->violated()) ++violations_;
+    finished_.emplace_back(after->finished_at.value_or(now()), after->spec.id);
+  }
+}
+
+std::size_t Service::expire(TimePoint at) {
+  const auto& keep = config_.retention;
+  std::size_t n = 0;
+  while (!finished_.empty() &&
+         (finished_.size() > keep.max_finished_jobs || finished_.front().first + keep.finished_ttl <= at)) {
+    erase(finished_.front().second);
+    finished_.pop_front();
+    ++n;
+  }
+  forgotten_ += n;
+  return n;
 }
 
 void Service::observe(const JobRecord& record) {
   std::lock_guard lock{mutex_};
   auto it = jobs_.find(record.spec.id);
   if (it == jobs_.end()) {
-    order_.push_back(record.spec.id);
-    it = jobs_.emplace(record.spec.id, fresh(record.spec)).first;
+    insert(fresh(record.spec));
+    it = jobs_.find(record.spec.id);
   }
-  auto& slot = it->second;
+  auto& slot = it->second.record;
   if (slot == record) return;
   if (slot.state != record.state) {
     if (record.state == JobState::placed) ++decisions_;
@@ -340,6 +413,7 @@ void Service::observe(const JobRecord& record) {
         node_mode_[record.node] = *record.config->mode;
     }
   }
+  track(&slot, &record);
   slot = record;
   if (cancel_requested_.count(record.spec.id)) {
     if (record.state == JobState::running || record.state == JobState::starting)
@@ -351,6 +425,7 @@ void Service::observe(const JobRecord& record) {
   } catch (const std::exception& e) {
     log::error("service", "journal: {}", e.what());
   }
+  expire(now());
 }
 
 Response Service::handle(const Request& r) {
@@ -459,6 +534,7 @@ Response Service::submit(const Request& r) {
   JobRecord record;
   {
     std::lock_guard lock{mutex_};
+    expire(now());
     if (generated) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
@@ -466,17 +542,16 @@ Response Service::submit(const Request& r) {
       do spec.id = fmt::format("job-{}-{}", ms, ++next_id_);
       while (jobs_.count(spec.id));
     } else if (auto it = jobs_.find(spec.id); it != jobs_.end()) {
-      const auto& old = it->second.spec;
+      const auto& old = it->second.record.spec;
       if (old.engine != spec.engine || old.queries != spec.queries || old.qos != spec.qos)
         return error(409, fmt::format("job {} exists with another body", spec.id), "id");
-      record = it->second;
+      record = it->second.record;
       spec.id.clear();  // marks the repeat
     }
     if (!spec.id.empty()) {
       spec.submitted_at = scheduler_->now();
       record = fresh(spec);
-      jobs_.emplace(spec.id, record);
-      order_.push_back(spec.id);
+      insert(record);
     }
   }
   if (spec.id.empty()) {
@@ -488,8 +563,8 @@ Response Service::submit(const Request& r) {
   } catch (const std::exception& e) {
     log::error("service", "job {} not accepted: {}", spec.id, e.what());
     std::lock_guard lock{mutex_};
-    jobs_.erase(spec.id);
-    order_.erase(std::remove(order_.begin(), order_.end(), spec.id), order_.end());
+    erase(spec.id);
+    --accepted_;
     return error(503, "the journal cannot be written; the job was not accepted", "");
   }
   scheduler_->submit(spec);
@@ -518,10 +593,11 @@ Response Service::list(const std::map<std::string, std::string>& query) {
     }
   }
   std::lock_guard lock{mutex_};
+  expire(now());
   json items = json::array();
   std::size_t total = 0;
-  for (const auto& id : order_) {
-    const auto& r = jobs_.at(id);
+  for (const auto& [_, id] : order_) {
+    const auto& r = jobs_.at(id).record;
     if (state && r.state != *state) continue;
     if (total >= offset && items.size() < limit) items.push_back(job_json(r));
     ++total;
@@ -533,16 +609,17 @@ Response Service::list(const std::map<std::string, std::string>& query) {
 
 Response Service::get(const std::string& id) {
   std::lock_guard lock{mutex_};
+  expire(now());
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return error(404, fmt::format("no job {}", id), "id");
-  return json_response(200, job_json(it->second));
+  return json_response(200, job_json(it->second.record));
 }
 
 Response Service::cancel(const std::string& id) {
   std::lock_guard lock{mutex_};
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return error(404, fmt::format("no job {}", id), "id");
-  const auto& r = it->second;
+  const auto& r = it->second.record;
   if (r.state == JobState::cancelled) return json_response(200, job_json(r));
   if (is_terminal(r.state)) return error(409, fmt::format("job {} already {}", id, to_string(r.state)), "id");
   cancel_requested_.insert(id);
@@ -556,10 +633,7 @@ Response Service::workers() {
   json out = json::array();
   for (const auto& node : testbed_.nodes) {
     const JobRecord* current = nullptr;
-    for (const auto& [_, r] : jobs_)
-      if (r.node == node.name && (r.state == JobState::placed || r.state == JobState::starting ||
-                                  r.state == JobState::running))
-        current = &r;
+    if (auto held = node_job_.find(node.name); held != node_job_.end()) current = &jobs_.at(held->second).record;
     json w{{"node", node.name},
            {"kubernetes_node", node.kubernetes_node},
            {"state", !current ? "idle" : current->state == JobState::placed ? "reserved" : "busy"},
@@ -585,33 +659,34 @@ Response Service::metrics() {
   for (auto s : {JobState::queued, JobState::placed, JobState::starting, JobState::running, JobState::succeeded,
                  JobState::failed, JobState::cancelled})
     by_state[s] = 0;
-  std::vector<double> waiting, end_to_end;
-  std::size_t violations = 0;
-  std::uint64_t decisions;
+  Histogram waiting, end_to_end;
+  std::uint64_t violations, decisions, total, forgotten;
   std::map<int, std::uint64_t> responses;
-  std::size_t total;
   {
     std::lock_guard lock{mutex_};
-    for (const auto& [_, r] : jobs_) {
-      ++by_state[r.state];
-      if (auto w = r.waiting()) waiting.push_back(w->count());
-      if (auto e = r.end_to_end()) end_to_end.push_back(e->count());
-      if (is_terminal(r.state) && r.violated()) ++violations;
-    }
+    if (ready_) expire(now());  // before start() is done, the scheduler is being built
+    for (const auto& [state, n] : by_state_) by_state[state] = n;
+    waiting = waiting_;
+    end_to_end = end_to_end_;
+    violations = violations_;
     decisions = decisions_;
     responses = responses_;
-    total = jobs_.size();
+    total = accepted_;
+    forgotten = forgotten_;
   }
   out += "# HELP synergai_queue_length Jobs waiting in the queue.\n# TYPE synergai_queue_length gauge\n";
   out += fmt::format("synergai_queue_length {}\n", by_state[JobState::queued]);
   out += "# HELP synergai_jobs Jobs by state.\n# TYPE synergai_jobs gauge\n";
   for (const auto& [s, n] : by_state) out += fmt::format("synergai_jobs{{state=\"{}\"}} {}\n", to_string(s), n);
-  out += "# HELP synergai_jobs_accepted_total Jobs accepted (journal included).\n"
+  out += "# HELP synergai_jobs_accepted_total Jobs accepted since start, the journal's jobs included.\n"
          "# TYPE synergai_jobs_accepted_total counter\n";
   out += fmt::format("synergai_jobs_accepted_total {}\n", total);
   out += "# HELP synergai_qos_violations_total Finished jobs that missed their QoS or did not succeed.\n"
          "# TYPE synergai_qos_violations_total counter\n";
   out += fmt::format("synergai_qos_violations_total {}\n", violations);
+  out += "# HELP synergai_jobs_forgotten_total Finished jobs forgotten by the retention since start.\n"
+         "# TYPE synergai_jobs_forgotten_total counter\n";
+  out += fmt::format("synergai_jobs_forgotten_total {}\n", forgotten);
   histogram(out, "synergai_job_waiting_seconds", "Submission to start, of jobs that started.", waiting);
   histogram(out, "synergai_job_end_to_end_seconds", "Submission to completion, of finished jobs.", end_to_end);
   out += "# HELP synergai_decisions_total Placements made by the scheduler since start.\n"
