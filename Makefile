@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine test asan asan-suites fuzz images clean
+.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine bench-scheduler test asan asan-suites fuzz images clean
 
 all: build
 
@@ -43,6 +43,13 @@ bench-experiment: build
 JOURNAL_DIR ?= build
 bench-service: build
 	service/bench.sh $(BUILD)/apps/synergai $(JOURNAL_DIR)
+
+# The scheduler at scale in virtual time (docs/results.md): workers x jobs x
+# policies on replicas of the thesis's node types, each cell in a process of
+# its own and stopped after CELL_LIMIT_S seconds.
+CELL_LIMIT_S ?= 60
+bench-scheduler: build
+	$(BUILD)/apps/synergai bench-scheduler --cell-limit-s $(CELL_LIMIT_S)
 
 # Sanitizer settings for the tests and every child process they start: any
 # report fails the test (as in CMakePresets.json's asan test preset).

@@ -50,7 +50,7 @@ Ensemble spawn_ensemble(caf::actor_system& sys, const config::Testbed& testbed, 
                                                                          options.failure_probability, timeline},
                                                         performance)};
   e.policy = sys.spawn(policy_host, std::move(policy));
-  UrgencyConfig uc{options.tick, options.late_jobs, options.head_of_line_blocking, timeline};
+  UrgencyConfig uc{options.tick, options.late_jobs, options.head_of_line_blocking, timeline, options.round_times};
   e.urgency = sys.spawn(urgency, uc, performance, e.policy, e.recorder, options.trace);
   for (const auto& node : testbed.nodes)
     e.workers.push_back(sys.spawn(worker, WorkerConfig{node, options.reservation_ttl, timeline}, e.executor,

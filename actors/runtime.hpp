@@ -38,6 +38,7 @@ struct RuntimeOptions {
   bool head_of_line_blocking = false;
   bool trace = false;               // keep the decision log
   PolicyOptions policy_options{};   // readings of the baselines (actors/policies/policy.hpp)
+  RoundTimes round_times{};         // benchmarks: each planning round's wall time (actors/urgency.hpp)
 };
 
 struct RunResult {

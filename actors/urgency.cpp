@@ -83,6 +83,9 @@ void replan(self_ptr self);
 void finish_plan(self_ptr self) {
   auto& s = self->state;
   s.planning = false;
+  if (s.config.round_times)
+    s.config.round_times->push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - s.round_started).count());
   if (s.replan_requested) {
     s.replan_requested = false;
     replan(self);
@@ -172,6 +175,7 @@ void replan(self_ptr self) {
     if (s.queue.empty()) return;
   }
   if (!any_free) return;
+  if (s.config.round_times) s.round_started = std::chrono::steady_clock::now();
   auto snap = snapshot(self);
   s.planning = true;
   s.trace(self, snap.now, "order", [&] { return nlohmann::json{{"queue", order_json(snap)}}; });

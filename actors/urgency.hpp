@@ -14,6 +14,7 @@
 #include "actors/timeline.hpp"
 #include "messages/runtime.hpp"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <vector>
@@ -22,11 +23,16 @@ namespace synergai {
 
 enum class LateJobs { run, drop };  // what to do with inevitably late jobs
 
+// Wall-clock seconds of each planning round (snapshot, the policy's plan and
+// the reservations it leads to): what `synergai bench-scheduler` reports.
+using RoundTimes = std::shared_ptr<std::vector<double>>;
+
 struct UrgencyConfig {
   Seconds tick{1};
   LateJobs late_jobs = LateJobs::run;
   bool head_of_line_blocking = false;  // an unplaceable job stops the plan
   Timeline timeline;
+  RoundTimes round_times{};  // null: not measured
 };
 
 struct UrgencyState {
@@ -60,6 +66,7 @@ struct UrgencyState {
   bool ticking = false;
   bool planning = false;
   bool replan_requested = false;
+  std::chrono::steady_clock::time_point round_started{};
   static inline const char* name = "urgency";
 };
 

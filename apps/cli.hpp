@@ -24,6 +24,7 @@ void add_run_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_client_commands(CLI::App& app);  // submit, jobs, workers
 void add_bench_service_command(CLI::App& app);
+void add_bench_scheduler_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_experiment_command(CLI::App& app);
 void add_engine_command(CLI::App& app);

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   app::add_serve_command(app);
   app::add_client_commands(app);
   app::add_bench_service_command(app);
+  app::add_bench_scheduler_command(app);
   app::add_profile_command(app);
   app::add_experiment_command(app);
   app::add_engine_command(app);

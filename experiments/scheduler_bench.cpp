@@ -1,0 +1,158 @@
+#include "experiments/scheduler_bench.hpp"
+
+#include "actors/performance.hpp"
+#include "actors/runtime.hpp"
+#include "experiments/scenario.hpp"
+#include "support/errors.hpp"
+#include "support/random.hpp"
+#include "support/statistics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace synergai::experiments {
+namespace {
+
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+double peak_rss_bytes() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) * 1024.0;
+}
+
+double rss_bytes() {
+  std::ifstream statm{"/proc/self/statm"};
+  double pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+double percentile_ms(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)] * 1000.0;
+}
+
+}  // namespace
+
+ScaleInputs scale_inputs(const config::Testbed& base, const config::Dictionary& base_dictionary, const ScaleSpec& spec) {
+  if (spec.workers < 1 || spec.jobs < 1 || !(spec.load > 0))
+    throw InputError{fmt::format("bench-scheduler: workers ({}), jobs ({}) and load ({}) must be positive", spec.workers,
+                                 spec.jobs, spec.load)};
+  if (base.nodes.empty()) throw InputError{"bench-scheduler: the base testbed has no nodes"};
+  ScaleInputs in;
+  in.testbed = base;
+  in.testbed.name = fmt::format("{}-x{}", base.name, spec.workers);
+  in.testbed.nodes.clear();
+  std::vector<std::size_t> base_of;  // worker -> base node index
+  for (int k = 0; k < spec.workers; ++k) {
+    auto b = static_cast<std::size_t>(k) % base.nodes.size();
+    auto node = base.nodes[b];
+    node.name = fmt::format("{}-{}", base.nodes[b].name, static_cast<std::size_t>(k) / base.nodes.size() + 1);
+    node.kubernetes_node = fmt::format("{}-{}", base.nodes[b].kubernetes_node,
+                                       static_cast<std::size_t>(k) / base.nodes.size() + 1);
+    in.testbed.nodes.push_back(std::move(node));
+    base_of.push_back(b);
+  }
+  in.dictionary.testbed = in.testbed.name;
+  for (std::size_t w = 0; w < in.testbed.nodes.size(); ++w) {
+    const auto& from = base.nodes[base_of[w]].name;
+    const auto& to = in.testbed.nodes[w].name;
+    for (const auto& p : base_dictionary.points())
+      if (p.node == from) {
+        auto copy = p;
+        copy.node = to;
+        in.dictionary.add(std::move(copy));
+      }
+    for (const auto& e : base.engines)
+      if (const auto* opt = base_dictionary.optimum(e.id, from)) in.dictionary.set_optimum(e.id, to, opt->config);
+  }
+
+  ScenarioSpec scenario = parse_scenario("DL-FL");
+  scenario.jobs = spec.jobs;
+  in.jobs = generate_jobs(scenario, base, base_dictionary, spec.seed);
+
+  // Service rate of each base node type: 1 / mean optimal estimate over the jobs.
+  Performance performance{base, base_dictionary};
+  std::vector<double> rate(base.nodes.size(), 0);
+  for (std::size_t b = 0; b < base.nodes.size(); ++b) {
+    double sum = 0;
+    std::size_t n = 0;
+    for (const auto& j : in.jobs)
+      if (auto c = performance.optimal(j.engine, base.nodes[b].name, j.queries)) {
+        sum += c->estimate.count();
+        ++n;
+      }
+    rate[b] = n == 0 || sum <= 0 ? 0 : static_cast<double>(n) / sum;
+  }
+  double capacity = 0;
+  for (auto b : base_of) capacity += rate[b];
+  if (!(capacity > 0)) throw InputError{"bench-scheduler: no worker can run the generated jobs"};
+  in.arrivals_per_s = spec.load * capacity;
+  Random arrivals{derive_seed(spec.seed, "scale-arrivals")};
+  double t = 0;
+  for (auto& j : in.jobs) {
+    t += arrivals.exponential(1.0 / in.arrivals_per_s);
+    j.submitted_at = at_seconds(t);
+  }
+  return in;
+}
+
+ScaleFigures measure_scale(const config::Testbed& base, const config::Dictionary& base_dictionary,
+                           const ScaleSpec& spec) {
+  ScaleFigures f;
+  f.spec = spec;
+  double c0 = cpu_seconds();
+  auto in = scale_inputs(base, base_dictionary, spec);
+  auto text = config::dump_dictionary(in.dictionary);
+  f.dictionary_mib = static_cast<double>(text.size()) / (1024.0 * 1024.0);
+  double c1 = cpu_seconds();
+  auto loaded = config::read_dictionary(config::parse_json(text, "bench dictionary"), &in.testbed);
+  double c2 = cpu_seconds();
+  f.setup_cpu_s = c1 - c0;
+  f.load_cpu_s = c2 - c1;
+  text.clear();
+  text.shrink_to_fit();
+
+  RuntimeOptions options;
+  options.policy = spec.policy;
+  options.seed = spec.seed;
+  options.round_times = std::make_shared<std::vector<double>>();
+  options.round_times->reserve(static_cast<std::size_t>(spec.jobs) * 2);
+  double rss_before = rss_bytes();
+  double c3 = cpu_seconds();
+  auto result = run_virtual(in.testbed, loaded, in.jobs, options);
+  double c4 = cpu_seconds();
+  f.run_cpu_s = c4 - c3;
+  double first = std::numeric_limits<double>::infinity(), last = 0;
+  for (const auto& r : result.jobs) {
+    if (!r.node.empty()) ++f.placements;
+    first = std::min(first, seconds_of(r.spec.submitted_at));
+    if (r.finished_at) last = std::max(last, seconds_of(*r.finished_at));
+  }
+  f.placements_per_cpu_s = f.run_cpu_s > 0 ? static_cast<double>(f.placements) / f.run_cpu_s : 0;
+  f.drain_s = last - first;
+  const auto& rounds = *options.round_times;
+  f.rounds = rounds.size();
+  f.round_p50_ms = percentile_ms(rounds, 0.50);
+  f.round_p99_ms = percentile_ms(rounds, 0.99);
+  f.round_max_ms = rounds.empty() ? 0 : *std::max_element(rounds.begin(), rounds.end()) * 1000.0;
+  f.peak_rss_mib = peak_rss_bytes() / (1024.0 * 1024.0);
+  f.bytes_per_job = std::max(0.0, peak_rss_bytes() - rss_before) / static_cast<double>(spec.jobs);
+  return f;
+}
+
+}  // namespace synergai::experiments
