@@ -12,6 +12,7 @@
 #include "experiments/output_folder.hpp"
 #include "experiments/plot.hpp"
 #include "experiments/report.hpp"
+#include "experiments/report_html.hpp"
 #include "support/errors.hpp"
 #include "support/files.hpp"
 #include "support/log.hpp"
@@ -22,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <sys/resource.h>
@@ -181,13 +183,22 @@ int experiment_command(const ExperimentArgs& a) {
 
   std::optional<experiments::PlotResult> plot;
   if (!a.no_figures) plot = experiments::render_figures(dir / "figures");
+  // report.html: the tables, a chart per scenario, the settings, and gnuplot's SVG figures when drawn.
+  std::vector<experiments::SvgFigure> svgs;
+  if (plot && plot->status == experiments::PlotResult::Status::drawn)
+    for (const auto& name : experiments::figure_names(x))
+      if (name.ends_with(".svg")) {
+        std::ifstream in{dir / "figures" / name, std::ios::binary};
+        svgs.emplace_back(name, std::string{std::istreambuf_iterator<char>{in}, {}});
+      }
+  write_file_atomically(dir / "report.html", experiments::report_html(x, testbed.name, aggregates, markdown, svgs));
   if (interrupted.load()) return stop();
   folder.commit();
 
   fmt::print("{}\n", markdown);
   std::fflush(stdout);
   const auto out = folder.target().string();
-  fmt::print(stderr, "experiment: results in {}/ (summary.md, summary.json, jobs.csv)\n", out);
+  fmt::print(stderr, "experiment: results in {}/ (summary.md, report.html, summary.json, jobs.csv)\n", out);
   if (!plot) {
     fmt::print(stderr, "experiment: figures not drawn (--no-figures); data and scripts in {}/figures/\n", out);
   } else if (plot->status == experiments::PlotResult::Status::drawn) {

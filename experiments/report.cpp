@@ -25,8 +25,8 @@ bool has_policy(const config::Experiment& x, const std::string& policy) {
   return std::find(x.policies.begin(), x.policies.end(), policy) != x.policies.end();
 }
 
-// A fixed colour per policy, the same in every figure: SynergAI red, SLO-MAEL
-// blue, the round-robin family greens, the recency family oranges, BE purple.
+}  // namespace
+
 std::string policy_colour(const std::string& policy, std::size_t index) {
   static const std::map<std::string, std::string> fixed{
       {"synergai", "#d62728"}, {"slo-mael", "#1f77b4"}, {"rr", "#2ca02c"}, {"srr", "#98df8a"},
@@ -35,6 +35,8 @@ std::string policy_colour(const std::string& policy, std::size_t index) {
   auto it = fixed.find(policy);
   return it != fixed.end() ? it->second : spare[index % spare.size()];
 }
+
+namespace {
 
 Ratio ratio_over_scenarios(const config::Experiment& x, const std::vector<Aggregate>& aggregates,
                            const std::string& policy, double Aggregate::*metric) {

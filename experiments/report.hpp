@@ -109,6 +109,10 @@ std::string summary_markdown(const config::Experiment& experiment, const std::st
 
 // "SynergAI", "SLO-MAEL", "RR": how policies are named in tables and figures.
 std::string policy_label(const std::string& policy);
+// "#rrggbb": a fixed colour per policy, the same in every figure: SynergAI red,
+// SLO-MAEL blue, the round-robin family greens, the recency family oranges, BE
+// purple; others from a spare list by their index among the policies.
+std::string policy_colour(const std::string& policy, std::size_t index);
 
 // Files for figures/: name -> content. The data files of every figure, the
 // gnuplot scripts, and `figures.gp`, which draws them all (PNG and SVG) when

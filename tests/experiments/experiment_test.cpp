@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <unistd.h>
 
@@ -154,6 +155,11 @@ std::string label(const std::string& policy) {
   return out;
 }
 
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(experiment_command)
@@ -206,6 +212,19 @@ BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
   BOOST_TEST(md.find("SynergAI against each policy") != std::string::npos);
   BOOST_TEST(r.output.find(out.string()) != std::string::npos, "does not say where the results are");
 
+  // report.html: the same tables, a chart per scenario drawn by the program, the settings, nothing from elsewhere.
+  auto html = read(out / "report.html");
+  BOOST_TEST(html.rfind("<!doctype html>", 0) == 0u);
+  for (const auto& s : scenarios) {
+    BOOST_TEST(html.find("<h2 id=\"" + lower(s) + "\">" + s + "</h2>") != std::string::npos, s);
+    BOOST_TEST(html.find("data-scenario=\"" + s + "\"") != std::string::npos, s << " has no chart");
+  }
+  for (const auto& p : policies) BOOST_TEST(html.find("<td>" + label(p) + "</td>") != std::string::npos, p);
+  BOOST_TEST(html.find("<th class=\"num\">violations</th>") != std::string::npos);
+  BOOST_TEST(html.find("<h2 id=\"settings\">") != std::string::npos);
+  BOOST_TEST(html.find("<tr><th>seeds</th><td>1..3</td></tr>") != std::string::npos);
+  BOOST_TEST(!std::regex_search(html, std::regex{R"((src|href)\s*=\s*["']?(https?:)?//)"}), "refers to elsewhere");
+
   if (!gnuplot_available()) {
     BOOST_TEST_MESSAGE("gnuplot is not installed: figure files not checked");
     return;
@@ -220,6 +239,11 @@ BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
     auto svg = read(out / "figures" / (f + ".svg"));
     BOOST_TEST(svg.find("<svg") != std::string::npos, f);
   }
+  // The gnuplot figures inline in report.html too, after the program's charts.
+  std::size_t svgs = 0;
+  for (auto at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
+  BOOST_TEST(svgs == scenarios.size() + figures.size());
+  for (const auto& f : figures) BOOST_TEST(html.find("<figcaption>figures/" + f + ".svg</figcaption>") != std::string::npos, f);
   BOOST_TEST(!fs::exists(out / "figures" / "gnuplot.log"), read(out / "figures" / "gnuplot.log"));
 }
 
@@ -240,6 +264,7 @@ BOOST_AUTO_TEST_CASE(thread_count_does_not_change_the_results) {
   BOOST_TEST((one == read(outs[4] / "summary.json")), "summary.json differs between 1 and 4 threads");
   BOOST_TEST((read(outs[1] / "jobs.csv") == read(outs[4] / "jobs.csv")), "jobs.csv differs between 1 and 4 threads");
   BOOST_TEST((read(outs[1] / "summary.md") == read(outs[4] / "summary.md")));
+  BOOST_TEST((read(outs[1] / "report.html") == read(outs[4] / "report.html")), "report.html differs");
 }
 
 BOOST_AUTO_TEST_CASE(bad_experiment_files_exit_2_and_write_nothing) {
@@ -321,6 +346,9 @@ BOOST_AUTO_TEST_CASE(without_gnuplot_the_tables_are_still_written) {
   BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "summary.md"));
   BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "figures" / "DL-FL.policies.dat"));
   BOOST_TEST(!fs::exists(tmp.path / "out" / "figures" / "DL-FL.png"));
+  auto html = read(tmp.path / "out" / "report.html");  // its own chart needs no gnuplot
+  BOOST_TEST(html.find("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"") != std::string::npos);
+  BOOST_TEST(html.find("<table>") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_plot_program_is_reported_with_exit_1_and_the_tables_kept) {

@@ -3,6 +3,7 @@
 #include "experiments/characterization_figures.hpp"
 #include "experiments/experiment_runner.hpp"
 #include "experiments/report.hpp"
+#include "experiments/report_html.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -118,6 +119,41 @@ BOOST_AUTO_TEST_CASE(the_markdown_has_a_table_per_scenario_and_the_ratio_table) 
   auto without = experiment({"DL-FL"}, {"slo-mael"}, 1);
   BOOST_TEST(summary_markdown(without, "thesis", aggregate_runs(without, runs)).find("not among") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_html_report_escapes_text_and_keeps_the_tables) {
+  auto html = markdown_to_html("# Experiment <x>\n\nTestbed `a&b`; more\ntext.\n\n| policy | violations |\n|---|---:|\n"
+                               "| SynergAI | 1.00 ± 0.50 |\n\n## DL-FL\n");
+  BOOST_TEST(html.find("<h1>Experiment &lt;x&gt;</h1>") != std::string::npos, html);
+  BOOST_TEST(html.find("<p>Testbed <code>a&amp;b</code>; more text.</p>") != std::string::npos, html);
+  BOOST_TEST(html.find("<th>policy</th><th class=\"num\">violations</th>") != std::string::npos, html);
+  BOOST_TEST(html.find("<td>SynergAI</td><td class=\"num\">1.00 ± 0.50</td>") != std::string::npos, html);
+  BOOST_TEST(html.find("<h2 id=\"dl-fl\">DL-FL</h2>") != std::string::npos, html);
+
+  // Two gnuplot files on one page: their ids and references get a prefix each, whole names only.
+  auto svg = inline_svg("<?xml version=\"1.0\"?>\n<svg viewBox='0 0 1 1'><path id='gpPt1'/><path id='gpPt10'/>"
+                        "<use xlink:href='#gpPt1'/><use xlink:href='#gpPt10'/><rect fill=\"url(#gpPat1)\"/>"
+                        "<pattern id=\"gpPat1\"/></svg>",
+                        "f2-");
+  BOOST_TEST(svg.rfind("<svg", 0) == 0u);
+  BOOST_TEST(svg.find("id='f2-gpPt1'") != std::string::npos, svg);
+  BOOST_TEST(svg.find("href='#f2-gpPt1'") != std::string::npos, svg);
+  BOOST_TEST(svg.find("href='#f2-gpPt10'") != std::string::npos, svg);
+  BOOST_TEST(svg.find("url(#f2-gpPat1)") != std::string::npos, svg);
+  BOOST_TEST(svg.find("id=\"f2-gpPat1\"") != std::string::npos, svg);
+  BOOST_TEST(svg.find("'#gpPt") == std::string::npos, svg);
+
+  auto x = experiment({"DL-FL"}, {"synergai", "rr"}, 2);
+  std::vector<RunOutcome> runs{run("DL-FL", "synergai", 1, 1, 10), run("DL-FL", "synergai", 2, 3, 12),
+                               run("DL-FL", "rr", 1, 4, 20), run("DL-FL", "rr", 2, 6, 22)};
+  auto aggregates = aggregate_runs(x, runs);
+  auto md = summary_markdown(x, "unit", aggregates);
+  auto page = report_html(x, "unit", aggregates, md, {});
+  BOOST_TEST(page.find("data-scenario=\"DL-FL\"") != std::string::npos);
+  BOOST_TEST(page.find(">2<title>") == std::string::npos);
+  BOOST_TEST(page.find("<title>SynergAI: 2</title>") != std::string::npos, "SynergAI's mean violations, 2, drawn");
+  BOOST_TEST(page.find("<title>RR: 5</title>") != std::string::npos);
+  BOOST_TEST(page.find("Figures") == std::string::npos);  // no gnuplot figures given
 }
 
 BOOST_AUTO_TEST_CASE(figure_data_follow_the_policies) {
