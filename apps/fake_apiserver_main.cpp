@@ -5,6 +5,9 @@
 // fixed time, and serves until SIGINT or SIGTERM. With --loadgen-logs the
 // pods' logs are LoadGen output and --node-agent-ms answers power-mode
 // requests, so that `synergai profile run --executor kube` runs against it.
+// --watch-drop-rate and --watch-gone-rate inject the watch faults (cut streams,
+// 410 on resume) and --request-log writes every request it answered at stop,
+// for fault-injection runs (tests/soak/soak.py).
 #include "config/testbed.hpp"
 #include "kube/fake_apiserver.hpp"
 #include "kube/job_status.hpp"
@@ -60,6 +63,10 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   bool loadgen_logs = false;
   int node_agent_ms = -1;
+  double watch_drop_rate = 0;
+  double watch_gone_rate = 0;
+  bool watch_gone_as_http = false;
+  std::string request_log;
   app.add_option("--port", port, "Port on 127.0.0.1 (0: any free port)")->capture_default_str();
   app.add_option("--token", token, "Bearer token clients must send")->capture_default_str();
   app.add_option("--write-kubeconfig", kubeconfig, "Where to write a kubeconfig for this server")->capture_default_str();
@@ -76,6 +83,18 @@ int main(int argc, char** argv) {
                  "Answer synergai.io/power-mode requests with synergai.io/power-mode-applied after this many ms "
                  "(negative: no node agent)")
       ->capture_default_str();
+  app.add_option("--watch-drop-rate", watch_drop_rate,
+                 "Per watch event, probability of cutting the stream before writing it (Job and Node watches)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--watch-gone-rate", watch_gone_rate,
+                 "Probability that a watch resumed from a resourceVersion answers 410 (an ERROR event, Expired)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_flag("--watch-gone-as-http", watch_gone_as_http, "Answer those 410s as the HTTP status (reason Gone)");
+  app.add_option("--request-log", request_log,
+                 "At stop, write every request answered as a JSON line: seq, endpoint, method, target, status "
+                 "(0: connection reset), injected");
   CLI11_PARSE(app, argc, argv);
   log::configure(log::Level::info, log::Format::text);
 
@@ -115,6 +134,14 @@ int main(int argc, char** argv) {
                       kube::fake::Endpoint::delete_job, kube::fake::Endpoint::get_node, kube::fake::Endpoint::patch_node,
                       kube::fake::Endpoint::list_pods, kube::fake::Endpoint::pod_log})
         server.set_faults(ep, kube::fake::Faults{{{503, error_rate}}, 1, {}, 0, 0, 0, 0, 0, false});
+    if (watch_drop_rate > 0 || watch_gone_rate > 0)
+      for (auto ep : {kube::fake::Endpoint::watch_jobs, kube::fake::Endpoint::watch_nodes}) {
+        kube::fake::Faults f;
+        f.drop_rate = watch_drop_rate;
+        f.gone_on_resume_rate = watch_gone_rate;
+        f.gone_as_http = watch_gone_as_http;
+        server.set_faults(ep, f);
+      }
     server.start();
     {
       std::ofstream out{kubeconfig};
@@ -127,6 +154,16 @@ int main(int argc, char** argv) {
     sigwait(&set, &sig);
     fmt::print("synergai-fake-apiserver: stopping ({} requests served)\n", server.requests().size());
     server.stop();
+    if (!request_log.empty()) {
+      std::ofstream out{request_log};
+      for (const auto& r : server.requests())
+        out << nlohmann::json{{"seq", r.seq},       {"endpoint", kube::fake::to_string(r.endpoint)},
+                              {"method", r.method}, {"target", r.target},
+                              {"status", r.status}, {"injected", r.injected}}
+                   .dump()
+            << '\n';
+      if (!out) throw RuntimeError{fmt::format("cannot write {}", request_log)};
+    }
     return exit_ok;
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
