@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -173,17 +175,42 @@ class WatchThread {
         caf::anon_send(b, job_event_atom::value, JobEventMsg{ev.type, ev.object});
     };
     watcher_ = std::make_unique<JobWatcher>(*client_, managed_selector(), ns, std::move(h), backoff);
-    thread_ = std::thread{[w = watcher_.get()] { w->run(); }};
+    thread_ = std::thread{[this] { run(); }};
   }
   ~WatchThread() { stop(); }
   void stop() {
+    {
+      std::lock_guard lock{mutex_};
+      stopped_ = true;
+    }
+    cv_.notify_all();
     watcher_->stop();
     if (thread_.joinable()) thread_.join();
   }
 
  private:
+  // The watcher retries the API's errors itself; anything else it throws (a
+  // system error: out of descriptors, creating a connection's io_context
+  // fails with EMFILE) would end the process from this thread. It starts
+  // again, with a fresh list, after a pause instead.
+  void run() {
+    for (;;) {
+      try {
+        watcher_->run();
+        return;  // stopped
+      } catch (const std::exception& e) {
+        log::error("kube", "job watcher: {}; starting it again in 1 s", e.what());
+      }
+      std::unique_lock lock{mutex_};
+      if (cv_.wait_for(lock, std::chrono::seconds{1}, [&] { return stopped_; })) return;
+    }
+  }
+
   std::shared_ptr<Client> client_;
   std::unique_ptr<JobWatcher> watcher_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
   std::thread thread_;
 };
 
