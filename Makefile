@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine bench-scheduler test asan asan-suites fuzz images clean
+.PHONY: all deps build run testbed-report bench-experiment bench-service bench-engine bench-scheduler test asan asan-suites fuzz images soak clean
 
 all: build
 
@@ -50,6 +50,17 @@ bench-service: build
 CELL_LIMIT_S ?= 60
 bench-scheduler: build
 	$(BUILD)/apps/synergai bench-scheduler --cell-limit-s $(CELL_LIMIT_S)
+
+# The fault-injection soak of the service (tests/soak/soak.py, docs/operations.md):
+# kill -9, torn journal tails, a full disk, descriptor exhaustion and API-server
+# faults against the real program, then every accepted job reconciled.
+# SOAK_SEED=N repeats a run; `ctest -R soak_short` runs the short variant.
+SOAK_SEED ?= 1
+soak: deps
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target synergai synergai-fake-apiserver
+	python3 tests/soak/soak.py --seed $(SOAK_SEED) --synergai $(BUILD)/apps/synergai \
+	    --fake-apiserver $(BUILD)/apps/synergai-fake-apiserver
 
 # Sanitizer settings for the tests and every child process they start: any
 # report fails the test (as in CMakePresets.json's asan test preset).
