@@ -1,11 +1,63 @@
 #include "actors/performance.hpp"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 namespace synergai {
 
 Performance::Performance(const config::Testbed& testbed, const config::Dictionary& dictionary)
-    : testbed_{&testbed}, dictionary_{&dictionary} {}
+    : testbed_{&testbed}, dictionary_{&dictionary} {
+  std::vector<std::string> engines;
+  for (const auto& e : testbed.engines) engines.push_back(e.id);
+  for (const auto& p : dictionary.points()) engines.push_back(p.engine);
+  for (const auto& e : engines) engine_index_.emplace(e, engine_index_.size());
+  std::vector<std::string> engine_of(engine_index_.size());
+  for (const auto& [e, i] : engine_index_) engine_of[i] = e;
+
+  // A node's signature: its c* and that point's figures, for every engine.
+  using Signature = std::vector<std::optional<std::tuple<int, int, double, double>>>;
+  std::map<Signature, std::size_t> classes;
+  std::vector<std::vector<std::optional<Optimum>>> per_class;  // class -> engine -> c*
+  for (std::size_t n = 0; n < testbed.nodes.size(); ++n) {
+    const auto& node = testbed.nodes[n].name;
+    node_index_.emplace(node, n);
+    Signature signature;
+    std::vector<std::optional<Optimum>> optima;
+    for (const auto& e : engine_of) {
+      const auto* p = dictionary.optimum(e, node);
+      if (!p) {
+        signature.emplace_back();
+        optima.emplace_back();
+        continue;
+      }
+      signature.emplace_back(std::tuple{p->config.threads, p->config.mode.value_or(-1), p->preprocessing.count(), p->qps});
+      optima.push_back(Optimum{p->config, p->preprocessing, p->qps});
+    }
+    auto [it, fresh] = classes.emplace(std::move(signature), class_nodes_.size());
+    if (fresh) {
+      class_nodes_.emplace_back();
+      per_class.push_back(std::move(optima));
+    }
+    class_of_.push_back(it->second);
+    class_nodes_[it->second].push_back(n);
+  }
+  optima_.resize(engine_of.size() * class_nodes_.size());
+  for (std::size_t c = 0; c < per_class.size(); ++c)
+    for (std::size_t e = 0; e < engine_of.size(); ++e) optima_[e * class_nodes_.size() + c] = per_class[c][e];
+}
+
+std::optional<std::size_t> Performance::engine_index(std::string_view engine) const {
+  auto it = engine_index_.find(std::string{engine});
+  if (it == engine_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::size_t> Performance::node_index(std::string_view node) const {
+  auto it = node_index_.find(std::string{node});
+  if (it == node_index_.end()) return std::nullopt;
+  return it->second;
+}
 
 std::optional<Seconds> Performance::estimate(std::string_view engine, std::string_view node,
                                              const ExecConfig& config, int queries) const {
@@ -15,9 +67,12 @@ std::optional<Seconds> Performance::estimate(std::string_view engine, std::strin
 }
 
 std::optional<Candidate> Performance::optimal(std::string_view engine, std::string_view node, int queries) const {
-  const auto* p = dictionary_->optimum(engine, node);
-  if (!p) return std::nullopt;
-  return Candidate{std::string{node}, p->config, p->preprocessing + Seconds{queries / p->qps}};
+  auto e = engine_index(engine);
+  auto n = node_index(node);
+  if (!e || !n) return std::nullopt;
+  const auto* o = optimum(*e, class_of_[*n]);
+  if (!o) return std::nullopt;
+  return Candidate{std::string{node}, o->config, o->estimate(queries)};
 }
 
 std::optional<Candidate> Performance::baseline(std::string_view engine, std::string_view node, int queries) const {
@@ -30,8 +85,14 @@ std::optional<Candidate> Performance::baseline(std::string_view engine, std::str
 
 std::vector<Candidate> Performance::optimal_candidates(std::string_view engine, int queries) const {
   std::vector<Candidate> out;
-  for (const auto& n : testbed_->nodes)
-    if (auto c = optimal(engine, n.name, queries)) out.push_back(std::move(*c));
+  auto e = engine_index(engine);
+  if (!e) return out;
+  std::vector<std::optional<Seconds>> by_class(class_nodes_.size());
+  for (std::size_t c = 0; c < class_nodes_.size(); ++c)
+    if (const auto* o = optimum(*e, c)) by_class[c] = o->estimate(queries);
+  for (std::size_t n = 0; n < testbed_->nodes.size(); ++n)
+    if (const auto& estimate = by_class[class_of_[n]])
+      out.push_back(Candidate{testbed_->nodes[n].name, optimum(*e, class_of_[n])->config, *estimate});
   std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.estimate < b.estimate; });
   return out;
 }

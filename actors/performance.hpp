@@ -2,6 +2,11 @@
 // dictionary: estimated execution times (Eq. 6.2) of an engine on a node in a
 // configuration, the optimal configuration c* per (engine, node), and the
 // node's predefined baseline configuration.
+//
+// The scheduler's hot path reads c* through dense indexes built once: engines
+// and nodes by position, and node classes — nodes whose c*, pre-processing
+// and QPS agree for every engine (replicas of one kind of hardware), so that
+// their estimates are always equal and are computed once per class.
 #pragma once
 
 #include "config/dictionary.hpp"
@@ -9,7 +14,9 @@
 #include "messages/runtime.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace synergai {
@@ -35,9 +42,32 @@ class Performance {
   // Mean QPS over all engines in each node's baseline configuration.
   double baseline_strength(std::string_view node) const;
 
+  // Dense indexes (testbed order for nodes).
+  struct Optimum {
+    ExecConfig config;
+    Seconds preprocessing{};
+    double qps = 0;
+    Seconds estimate(int queries) const { return preprocessing + Seconds{queries / qps}; }
+  };
+  std::optional<std::size_t> engine_index(std::string_view engine) const;
+  std::optional<std::size_t> node_index(std::string_view node) const;
+  std::size_t class_count() const { return class_nodes_.size(); }
+  std::size_t class_of(std::size_t node) const { return class_of_[node]; }
+  const std::vector<std::size_t>& class_nodes(std::size_t cls) const { return class_nodes_[cls]; }
+  // c* of an engine on every node of a class; null if not profiled.
+  const Optimum* optimum(std::size_t engine, std::size_t cls) const {
+    const auto& o = optima_[engine * class_nodes_.size() + cls];
+    return o ? &*o : nullptr;
+  }
+
  private:
   const config::Testbed* testbed_;
   const config::Dictionary* dictionary_;
+  std::unordered_map<std::string, std::size_t> engine_index_;
+  std::unordered_map<std::string, std::size_t> node_index_;
+  std::vector<std::size_t> class_of_;                // node -> class
+  std::vector<std::vector<std::size_t>> class_nodes_;  // class -> nodes, testbed order
+  std::vector<std::optional<Optimum>> optima_;       // engine * classes + class
 };
 
 }  // namespace synergai

@@ -30,7 +30,7 @@ struct Ensemble {
 
   void shut_down() {
     for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(urgency, caf::exit_reason::user_shutdown);  // linked job actors follow
+    caf::anon_send_exit(urgency, caf::exit_reason::user_shutdown);  // its unfinished job actors end unreferenced
     caf::anon_send_exit(policy, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(executor, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
@@ -49,8 +49,9 @@ Ensemble spawn_ensemble(caf::actor_system& sys, const config::Testbed& testbed, 
                                                         SimulationConfig{options.seed, options.noise_sigma,
                                                                          options.failure_probability, timeline},
                                                         performance)};
+  UrgencyConfig uc{options.tick, options.late_jobs, options.head_of_line_blocking, timeline, options.round_times,
+                   options.plan_by_snapshot ? PlanMode::snapshot : policy->mode()};
   e.policy = sys.spawn(policy_host, std::move(policy));
-  UrgencyConfig uc{options.tick, options.late_jobs, options.head_of_line_blocking, timeline, options.round_times};
   e.urgency = sys.spawn(urgency, uc, performance, e.policy, e.recorder, options.trace);
   for (const auto& node : testbed.nodes)
     e.workers.push_back(sys.spawn(worker, WorkerConfig{node, options.reservation_ttl, timeline}, e.executor,

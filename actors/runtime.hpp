@@ -39,6 +39,9 @@ struct RuntimeOptions {
   bool trace = false;               // keep the decision log
   PolicyOptions policy_options{};   // readings of the baselines (actors/policies/policy.hpp)
   RoundTimes round_times{};         // benchmarks: each planning round's wall time (actors/urgency.hpp)
+  // Plan every policy from full snapshots, a deadline_fit one too: the
+  // reference its incremental path is tested against (actors/policies/policy.hpp).
+  bool plan_by_snapshot = false;
 };
 
 struct RunResult {

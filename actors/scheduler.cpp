@@ -33,8 +33,8 @@ Scheduler::Scheduler(const config::Testbed& testbed, const config::Dictionary& d
     SimulationConfig sim{o.seed, o.noise_sigma, o.failure_probability, timeline_, options.speedup};
     executor_ = executor_actor{sys.spawn(simulated_executor, sim, performance)};
   }
+  UrgencyConfig uc{o.tick, o.late_jobs, o.head_of_line_blocking, timeline_, {}, policy->mode()};
   policy_ = sys.spawn(policy_host, std::move(policy));
-  UrgencyConfig uc{o.tick, o.late_jobs, o.head_of_line_blocking, timeline_};
   urgency_ = sys.spawn(urgency, uc, performance, policy_, recorder_, o.trace);
   for (const auto& node : testbed.nodes)
     workers_.push_back(sys.spawn(worker, WorkerConfig{node, o.reservation_ttl, timeline_}, executor_, urgency_,

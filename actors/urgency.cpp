@@ -15,12 +15,14 @@ using Entry = UrgencyState::Entry;
 
 TimePoint now(self_ptr self) { return self->state.config.timeline.at(self->clock().now()); }
 
+bool fits_deadlines(self_ptr self) { return self->state.config.plan_mode == PlanMode::deadline_fit; }
+
 // Views and worker handles share the testbed's order.
 std::optional<std::size_t> worker_index(self_ptr self, const std::string& node) {
-  const auto& views = self->state.views;
-  for (std::size_t i = 0; i < views.size(); ++i)
-    if (views[i].node == node) return i;
-  return std::nullopt;
+  const auto& index = self->state.node_index;
+  auto it = index.find(node);
+  if (it == index.end()) return std::nullopt;
+  return it->second;
 }
 
 WorkerView* view_of(self_ptr self, const std::string& node) {
@@ -28,15 +30,46 @@ WorkerView* view_of(self_ptr self, const std::string& node) {
   return i ? &self->state.views[*i] : nullptr;
 }
 
+// Every change of a view's availability goes through here, so that the count
+// and the free workers per class stay true.
+void set_available(self_ptr self, std::size_t i, bool available) {
+  auto& s = self->state;
+  auto& v = s.views[i];
+  if (v.available == available) return;
+  v.available = available;
+  if (available) ++s.available;
+  else --s.available;
+  auto& free = s.free_by_class[s.performance->class_of(i)];
+  if (available) free.insert(i);
+  else free.erase(i);
+}
+
 Entry* entry_of(self_ptr self, const std::string& job_id) {
-  for (auto& e : self->state.queue)
-    if (e.spec.id == job_id) return &e;
-  return nullptr;
+  auto& s = self->state;
+  auto it = s.queued.find(job_id);
+  return it == s.queued.end() ? nullptr : &s.queue.at(it->second);
+}
+
+// Makes the entry plannable: into the urgency index (deadline_fit).
+void index_entry(self_ptr self, Entry& e) {
+  auto& s = self->state;
+  e.plannable_since = ++s.events;
+  if (fits_deadlines(self)) s.on_time.emplace(e.latest_start, e.sequence);
+}
+
+void unindex_entry(self_ptr self, const Entry& e) {
+  auto& s = self->state;
+  s.on_time.erase({e.latest_start, e.sequence});
+  s.late.erase(e.sequence);
 }
 
 void remove_entry(self_ptr self, std::string job_id) {  // by value: it may live in the queue
-  auto& q = self->state.queue;
-  q.erase(std::remove_if(q.begin(), q.end(), [&](const Entry& e) { return e.spec.id == job_id; }), q.end());
+  auto& s = self->state;
+  auto it = s.queued.find(job_id);
+  if (it == s.queued.end()) return;
+  unindex_entry(self, s.queue.at(it->second));
+  s.queue.erase(it->second);
+  s.queued.erase(it);
 }
 
 QueuedJob evaluate(const Entry& e, TimePoint at) {
@@ -52,7 +85,7 @@ QueuedJob evaluate(const Entry& e, TimePoint at) {
 Snapshot snapshot(self_ptr self) {
   Snapshot s;
   s.now = now(self);
-  for (const auto& e : self->state.queue)
+  for (const auto& [_, e] : self->state.queue)
     if (!e.pinned) s.queue.push_back(evaluate(e, s.now));
   std::stable_sort(s.queue.begin(), s.queue.end(), [](const QueuedJob& a, const QueuedJob& b) {
     if (a.inevitably_late != b.inevitably_late) return !a.inevitably_late;
@@ -61,6 +94,18 @@ Snapshot snapshot(self_ptr self) {
   });
   s.workers = self->state.views;
   return s;
+}
+
+// Moves the on-time jobs whose violation became inevitable by `at` to the
+// late ones: they lead the on-time order, which is by latest useful start.
+void move_late(self_ptr self, TimePoint at) {
+  auto& s = self->state;
+  while (!s.on_time.empty()) {
+    auto key = *s.on_time.begin();
+    if (!evaluate(s.queue.at(key.second), at).inevitably_late) break;
+    s.on_time.erase(s.on_time.begin());
+    s.late.insert(key.second);
+  }
 }
 
 nlohmann::json order_json(const Snapshot& s) {
@@ -94,14 +139,15 @@ void finish_plan(self_ptr self) {
 
 void place(self_ptr self, const Entry& entry, const Candidate& c) {
   auto at = now(self);
-  auto* view = view_of(self, c.node);
-  view->available = false;
+  auto index = *worker_index(self, c.node);
+  set_available(self, index, false);
+  auto* view = &self->state.views[index];
   view->job_id = entry.spec.id;
   view->busy_since = at;
   view->busy_estimate = c.estimate;
   ++view->jobs_run;
   self->send(entry.job, transit_atom::value, Transition{JobState::placed, at, c.node, c.config, {}});
-  const auto& worker = self->state.workers[*worker_index(self, c.node)];
+  const auto& worker = self->state.workers[index];
   self->send(worker, start_atom::value, Placement{entry.spec, c.config, c.estimate}, entry.job);
   remove_entry(self, entry.spec.id);
 }
@@ -137,9 +183,8 @@ void execute(self_ptr self, std::shared_ptr<const Plan> plan, std::size_t i, std
               place(self, *e, candidate);
               return execute(self, plan, i + 1, 0);
             }
-            if (!granted) {
-              if (auto* v = view_of(self, candidate.node)) v->available = false;
-            }
+            if (!granted)
+              if (auto index = worker_index(self, candidate.node)) set_available(self, *index, false);
             execute(self, plan, i, k + 1);
           },
           [=](caf::error& err) {
@@ -147,6 +192,111 @@ void execute(self_ptr self, std::shared_ptr<const Plan> plan, std::size_t i, std
                        fmt::format("urgency: reserve on {} failed: {}", candidate.node, self->system().render(err)));
             execute(self, plan, i, k + 1);
           });
+}
+
+// deadline_fit: the next job of the round in urgency order (on time by latest
+// useful start, then late by sequence), skipping jobs that became plannable
+// after the round began; null at the end.
+Entry* next_of_round(self_ptr self) {
+  auto& s = self->state;
+  auto& r = s.round;
+  if (!r.in_late) {
+    for (auto it = r.after ? s.on_time.upper_bound(*r.after) : s.on_time.begin(); it != s.on_time.end(); ++it) {
+      r.after = *it;
+      auto& e = s.queue.at(it->second);
+      if (e.plannable_since <= r.began) return &e;
+    }
+    r.in_late = true;
+  }
+  for (auto it = r.after_late ? s.late.upper_bound(*r.after_late) : s.late.begin(); it != s.late.end(); ++it) {
+    r.after_late = *it;
+    auto& e = s.queue.at(*it);
+    if (e.plannable_since <= r.began) return &e;
+  }
+  return nullptr;
+}
+
+// A worker offered to a job, as (estimate, worker index): the order of the
+// job's candidate list (fastest first, ties in testbed order).
+using Offer = std::pair<Seconds, std::size_t>;
+
+// deadline_fit: the first available worker in the job's candidate list after
+// `after` — c* on the workers that meet the deadline at the round's instant,
+// or on every worker when none does — found per node class.
+std::optional<Offer> first_available(self_ptr self, const Entry& e, const std::optional<Offer>& after) {
+  const auto& s = self->state;
+  const auto& performance = *s.performance;
+  if (!e.engine) return std::nullopt;
+  const auto remaining = e.spec.qos - (s.round.at - e.spec.submitted_at);  // Eq. 6.1
+  bool any_acceptable = false;
+  for (std::size_t c = 0; c < performance.class_count() && !any_acceptable; ++c)
+    if (const auto* o = performance.optimum(*e.engine, c)) any_acceptable = o->estimate(e.spec.queries) <= remaining;
+  std::optional<Offer> best;
+  for (std::size_t c = 0; c < performance.class_count(); ++c) {
+    const auto* o = performance.optimum(*e.engine, c);
+    const auto& free = s.free_by_class[c];
+    if (!o || free.empty()) continue;
+    const auto estimate = o->estimate(e.spec.queries);
+    if (any_acceptable && !(estimate <= remaining)) continue;
+    auto it = free.begin();
+    if (after) {
+      if (estimate < after->first) continue;
+      if (estimate == after->first) it = free.upper_bound(after->second);
+    }
+    if (it == free.end()) continue;
+    Offer offer{estimate, *it};
+    if (!best || offer < *best) best = offer;
+  }
+  return best;
+}
+
+// deadline_fit: carries the round on from the job `job_id` (its candidates
+// after `after`) or from the next job: ask one worker at a time, as execute()
+// does with a plan.
+void plan_next(self_ptr self, std::optional<std::string> job_id, std::optional<Offer> after) {
+  auto& s = self->state;
+  for (;;) {
+    if (s.available == 0) return finish_plan(self);  // no item could get a worker
+    Entry* e = job_id ? entry_of(self, *job_id) : next_of_round(self);
+    if (!e) {
+      if (!job_id) return finish_plan(self);
+      job_id.reset();  // placed or cancelled meanwhile
+      after.reset();
+      continue;
+    }
+    auto offer = first_available(self, *e, after);
+    if (!offer) {
+      if (s.config.head_of_line_blocking) return finish_plan(self);
+      job_id.reset();
+      after.reset();
+      continue;
+    }
+    const auto& node = s.performance->testbed().nodes[offer->second];
+    const Candidate candidate{node.name,
+                              s.performance->optimum(*e->engine, s.performance->class_of(offer->second))->config,
+                              offer->first};
+    const auto id = e->spec.id;
+    self->request(s.workers[offer->second], caf::infinite, reserve_atom::value, id)
+        .then(
+            [=](bool granted) {
+              self->state.trace(self, now(self), "reserve", [&] {
+                return nlohmann::json{{"job", id}, {"node", candidate.node}, {"granted", granted}};
+              });
+              const Entry* placed = entry_of(self, id);
+              if (granted && placed) {
+                place(self, *placed, candidate);
+                return plan_next(self, std::nullopt, std::nullopt);
+              }
+              if (!granted) set_available(self, offer->second, false);
+              plan_next(self, id, offer);
+            },
+            [=](caf::error& err) {
+              self->send(self->state.recorder, anomaly_atom::value,
+                         fmt::format("urgency: reserve on {} failed: {}", candidate.node, self->system().render(err)));
+              plan_next(self, id, offer);
+            });
+    return;
+  }
 }
 
 void drop_inevitably_late(self_ptr self, const Snapshot& s) {
@@ -160,6 +310,36 @@ void drop_inevitably_late(self_ptr self, const Snapshot& s) {
   }
 }
 
+// deadline_fit: the urgency order as a snapshot would rank it at the round's
+// instant, and the round itself, which the policy actor acknowledges first.
+void replan_fit(self_ptr self) {
+  auto& s = self->state;
+  const auto at = now(self);
+  move_late(self, at);
+  if (s.config.late_jobs == LateJobs::drop) {
+    std::vector<std::uint64_t> late{s.late.begin(), s.late.end()};
+    for (auto seq : late) {
+      const auto& e = s.queue.at(seq);
+      self->send(e.job, transit_atom::value,
+                 Transition{JobState::cancelled, at, {}, std::nullopt, "QoS violation inevitable: dropped"});
+      remove_entry(self, std::string{e.spec.id});
+    }
+    if (s.queue.empty()) return;
+  }
+  if (s.available == 0) return;
+  if (s.config.round_times) s.round_started = std::chrono::steady_clock::now();
+  s.round = UrgencyState::Round{at, s.events, false, std::nullopt, std::nullopt};
+  s.planning = true;
+  s.trace(self, at, "order", [&] { return nlohmann::json{{"queue", order_json(snapshot(self))}}; });
+  self->request(s.policy, caf::infinite, plan_atom::value, Snapshot{at, {}, {}})
+      .then([=](const Plan&) { plan_next(self, std::nullopt, std::nullopt); },
+            [=](caf::error& err) {
+              self->send(self->state.recorder, anomaly_atom::value,
+                         fmt::format("urgency: the policy failed to plan: {}", self->system().render(err)));
+              finish_plan(self);
+            });
+}
+
 void replan(self_ptr self) {
   auto& s = self->state;
   if (s.planning) {
@@ -167,9 +347,10 @@ void replan(self_ptr self) {
     return;
   }
   if (s.queue.empty()) return;
+  if (fits_deadlines(self)) return replan_fit(self);
   // Dropping late jobs does not wait for a free worker; planning does, and a
   // snapshot (a sort of the whole queue) is only taken when it is needed.
-  bool any_free = std::any_of(s.views.begin(), s.views.end(), [](const WorkerView& v) { return v.available; });
+  bool any_free = s.available > 0;
   if (s.config.late_jobs == LateJobs::drop) {
     drop_inevitably_late(self, snapshot(self));
     if (s.queue.empty()) return;
@@ -207,17 +388,38 @@ bool admit(self_ptr self, const JobSpec& spec, bool pinned) {
     self->send(s.recorder, anomaly_atom::value, fmt::format("urgency: job id {} submitted twice", spec.id));
     return false;
   }
-  auto job = self->spawn<caf::linked>(synergai::job, spec, s.recorder);
+  auto job = self->spawn(synergai::job, spec, s.recorder);
+  self->monitor(job);
   s.jobs.emplace(spec.id, job);
   s.job_ids.emplace(job.address(), spec.id);
-  auto candidates = s.performance->optimal_candidates(spec.engine, spec.queries);
-  auto best = candidates.empty() ? Seconds{std::numeric_limits<double>::infinity()} : candidates.front().estimate;
-  s.queue.push_back(Entry{spec, job, s.next_sequence++, best, pinned});
+  Entry e;
+  e.spec = spec;
+  e.job = job;
+  e.sequence = s.next_sequence++;
+  e.engine = s.performance->engine_index(spec.engine);
+  e.best_estimate = Seconds{std::numeric_limits<double>::infinity()};
+  if (e.engine)
+    for (std::size_t c = 0; c < s.performance->class_count(); ++c)
+      if (const auto* o = s.performance->optimum(*e.engine, c))
+        e.best_estimate = std::min(e.best_estimate, o->estimate(spec.queries));
+  e.latest_start = seconds_of(spec.submitted_at) + spec.qos.count() - e.best_estimate.count();
+  e.pinned = pinned;
+  auto& stored = s.queue.emplace(e.sequence, std::move(e)).first->second;
+  s.queued.emplace(spec.id, stored.sequence);
+  if (!pinned) index_entry(self, stored);
   return true;
 }
 
-// The policy hears of a job when it becomes plannable.
+// The policy hears of a job when it becomes plannable (a deadline_fit policy
+// without the queue: it plans by rule).
 void announce(self_ptr self, const JobSpec& spec) {
+  if (fits_deadlines(self)) {
+    const auto at = now(self);
+    self->state.trace(self, at, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
+    if (const Entry* e = entry_of(self, spec.id); e && !e->pinned)
+      self->send(self->state.policy, submit_atom::value, evaluate(*e, at), Snapshot{at, {}, {}});
+    return;
+  }
   auto snap = snapshot(self);
   auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
                          [&](const QueuedJob& j) { return j.spec.id == spec.id; });
@@ -248,11 +450,12 @@ void resume(self_ptr self, const JobSpec& spec, Candidate where) {
   }
   if (!admit(self, spec, true)) return;
   where.estimate = *estimate;
-  s.views[*index].available = false;
+  set_available(self, *index, false);
   auto unpin = [self, id = spec.id] {
     auto* e = entry_of(self, id);
     if (!e) return;
     e->pinned = false;
+    index_entry(self, *e);
     announce(self, e->spec);
     schedule_tick(self);
     replan(self);
@@ -285,21 +488,27 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
   s.policy = std::move(policy);
   s.recorder = recorder;
   s.trace = Tracer{recorder, tracing, "urgency"};
-  // A job's actor ends normally with its job: forget it. Any other exit
-  // (a shutdown, a crashed job actor) ends this actor, as by default.
-  self->set_exit_handler([=](caf::exit_msg& m) {
+  // A job's actor ends normally with its job: forget it; any other end of
+  // one is an anomaly.
+  self->set_down_handler([=](caf::down_msg& m) {
     auto& st = self->state;
-    if (auto it = st.job_ids.find(m.source); it != st.job_ids.end()) {
-      st.jobs.erase(it->second);
-      st.job_ids.erase(it);
-    }
-    if (m.reason) self->quit(m.reason);
+    auto it = st.job_ids.find(m.source);
+    if (it == st.job_ids.end()) return;
+    if (m.reason)
+      self->send(st.recorder, anomaly_atom::value,
+                 fmt::format("urgency: the actor of job {} ended: {}", it->second, self->system().render(m.reason)));
+    st.jobs.erase(it->second);
+    st.job_ids.erase(it);
   });
+  s.free_by_class.resize(s.performance->class_count());
   for (const auto& n : s.performance->testbed().nodes) {
     WorkerView v;
     v.node = n.name;
+    s.node_index.emplace(n.name, s.views.size());
+    s.free_by_class[s.performance->class_of(s.views.size())].insert(s.views.size());
     s.views.push_back(std::move(v));
   }
+  s.available = s.views.size();
   return {
       [=](connect_atom, std::vector<worker_actor> workers) {
         if (workers.size() != self->state.views.size()) {
@@ -325,8 +534,9 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
         schedule_tick(self);
       },
       [=](released_atom, WorkerEvent e) {
-        if (auto* v = view_of(self, e.node)) {
-          v->available = true;
+        if (auto index = worker_index(self, e.node)) {
+          set_available(self, *index, true);
+          auto* v = &self->state.views[*index];
           v->job_id.clear();
           v->busy_since.reset();
           v->busy_estimate.reset();

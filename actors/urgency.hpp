@@ -10,6 +10,7 @@
 #pragma once
 
 #include "actors/performance.hpp"
+#include "actors/policies/policy.hpp"
 #include "actors/recorder.hpp"
 #include "actors/timeline.hpp"
 #include "messages/runtime.hpp"
@@ -17,6 +18,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
+#include <unordered_map>
 #include <vector>
 
 namespace synergai {
@@ -33,6 +37,7 @@ struct UrgencyConfig {
   bool head_of_line_blocking = false;  // an unplaceable job stops the plan
   Timeline timeline;
   RoundTimes round_times{};  // null: not measured
+  PlanMode plan_mode = PlanMode::snapshot;  // the policy's (actors/policies/policy.hpp)
 };
 
 struct UrgencyState {
@@ -43,9 +48,25 @@ struct UrgencyState {
     // min over workers of T_estimated: fixed for a job (the dictionary does
     // not change), so computed once rather than at every re-evaluation.
     Seconds best_estimate{};
+    // Latest useful start, submitted + QoS - best estimate: slack at any
+    // instant t is this minus t, so it orders the on-time jobs for good.
+    double latest_start = 0;
+    std::optional<std::size_t> engine;  // Performance::engine_index
+    // When the job became plannable (an event count): a round plans only the
+    // jobs plannable when it began, as a snapshot would.
+    std::uint64_t plannable_since = 0;
     // Resumed on its node after a restart: not planned while the reservation
     // of that node is under way.
     bool pinned = false;
+  };
+  // The round under way (deadline_fit): its instant, the event count when it
+  // began, and where in the urgency order it is.
+  struct Round {
+    TimePoint at{};
+    std::uint64_t began = 0;
+    bool in_late = false;                            // past the on-time jobs
+    std::optional<std::pair<double, std::uint64_t>> after;  // last on-time key visited
+    std::optional<std::uint64_t> after_late;         // last late sequence visited
   };
   UrgencyConfig config;
   std::shared_ptr<const Performance> performance;
@@ -54,12 +75,23 @@ struct UrgencyState {
   Tracer trace;
   std::vector<worker_actor> workers;  // testbed order, as views
   std::vector<WorkerView> views;
-  std::vector<Entry> queue;           // arrival order
-  // The job actors of unfinished jobs, by job id and by address. They are
-  // linked to this actor (they end with it); one ends by itself once its job
-  // is terminal, and its exit message removes it here. Holding them keeps an
-  // unfinished job's actor alive: an actor nobody references exits as
-  // "unreachable", which would take this actor down with it.
+  std::unordered_map<std::string, std::size_t> node_index;  // node name -> views/workers index
+  std::size_t available = 0;                                // views with available set
+  std::map<std::uint64_t, Entry> queue;                     // by sequence: arrival order
+  std::unordered_map<std::string, std::uint64_t> queued;    // job id -> sequence
+  // deadline_fit: the plannable (not pinned) jobs in urgency order — on time
+  // by (latest useful start, sequence), then the inevitably late by sequence —
+  // and the available workers of each node class, in testbed order.
+  std::set<std::pair<double, std::uint64_t>> on_time;
+  std::set<std::uint64_t> late;
+  std::vector<std::set<std::size_t>> free_by_class;
+  Round round;
+  std::uint64_t events = 0;
+  // The job actors of unfinished jobs, by job id and by address: holding
+  // them keeps each alive until its job is terminal; it then ends by itself
+  // and its down message (this actor monitors it) removes it here. Monitors,
+  // not links: a link is kept on both sides, and CAF unlinks in time linear
+  // in an actor's links. At shutdown they end unreferenced with this actor.
   std::map<std::string, job_actor> jobs;
   std::map<caf::actor_addr, std::string> job_ids;
   std::uint64_t next_sequence = 0;

@@ -18,9 +18,23 @@
 
 namespace synergai {
 
+// How the urgency actor gets a policy's plan.
+// - snapshot: each round it sends the ranked queue and every worker, and
+//   carries out the returned Plan.
+// - deadline_fit: the plan is fixed by one rule — jobs in urgency order, each
+//   offered c* on every worker that can still meet its deadline, fastest
+//   first, or on every worker when none can (Eq. 6.3, 6.4) — which the urgency
+//   actor applies itself, one job at a time, on its own indexes (jobs by
+//   latest useful start, free workers by node class), so that a round costs
+//   what it places rather than the whole queue times every worker. The policy
+//   actor still answers each round (with an empty plan) and hears of every
+//   arrival (without the queue) and release.
+enum class PlanMode { snapshot, deadline_fit };
+
 class Policy {
  public:
   virtual ~Policy() = default;
+  virtual PlanMode mode() const { return PlanMode::snapshot; }
   virtual Plan plan(const Snapshot& snapshot) = 0;
   // A job joined the queue (it is also in `snapshot.queue`).
   virtual void on_arrival(const QueuedJob& /*job*/, const Snapshot& /*snapshot*/) {}

@@ -14,6 +14,10 @@ class SynergaiPolicy final : public Policy {
  public:
   explicit SynergaiPolicy(std::shared_ptr<const Performance> performance) : performance_{std::move(performance)} {}
 
+  // The urgency actor applies this very rule on its indexes; plan() below is
+  // the same rule over a snapshot, for callers that hold one.
+  PlanMode mode() const override { return PlanMode::deadline_fit; }
+
   Plan plan(const Snapshot& snapshot) override {
     Plan plan;
     for (const auto& job : snapshot.queue) {
