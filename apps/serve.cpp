@@ -2,6 +2,7 @@
 // API, the journal, the scheduler and an executor). SIGTERM/SIGINT stop it
 // gracefully: no new connections, requests in flight answered, the journal
 // fsynced, exit 0; running Kubernetes Jobs are left to be re-adopted.
+#include "actors/local_executor.hpp"
 #include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
@@ -9,9 +10,12 @@
 #include "config/testbed.hpp"
 #include "kube/bridge.hpp"
 #include "kube/client.hpp"
+#include "profiling/campaign.hpp"
+#include "profiling/local_engine.hpp"
 #include "service/http_server.hpp"
 #include "service/service.hpp"
 #include "support/errors.hpp"
+#include "support/files.hpp"
 #include "support/log.hpp"
 
 #include <fmt/format.h>
@@ -21,6 +25,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <optional>
 
@@ -108,6 +113,54 @@ KubernetesExecutor kubernetes_executor(const config::ServiceConfig& c, const con
   return out;
 }
 
+// The local executor's dictionary, measured now: one short campaign run per
+// engine x node x thread option on this machine (docs/local.md), its folder
+// beside the dictionary, its progress on stderr.
+void profile_this_machine(const config::ServiceConfig& c, const config::Testbed& testbed,
+                          const std::filesystem::path& models) {
+  profiling::PlanOptions plan_options;
+  plan_options.repeats = 1;
+  auto plan = profiling::make_plan(testbed, nullptr, plan_options);
+  profiling::LocalOptions local;
+  local.engine = {self_executable(), models, 1};
+  local.queries = c.local.profile_queries;
+  profiling::LocalExecutor executor{testbed, plan, local};
+  auto folder = c.dictionary;
+  folder.replace_extension();
+  folder += "-campaign";
+  log::info("serve", "no measured dictionary at {}: profiling this machine first ({} runs of {} queries, campaign in "
+            "{}; about half a minute)", c.dictionary.string(), plan.size(), local.queries, folder.string());
+  profiling::CampaignOptions options;
+  options.out = folder;
+  options.resume = std::filesystem::exists(folder / "journal.jsonl");
+  options.progress = [](const std::string& line, bool) { log::info("serve", "profiling: {}", line); };
+  auto r = profiling::run_campaign(testbed, plan, executor, options);
+  if (!r.failed.empty())
+    throw RuntimeError{fmt::format("profiling this machine failed for {} of {} runs:\n{}", r.failed.size(), r.planned,
+                                   profiling::failure_table(r.failed))};
+  std::ifstream in{folder / "dictionary.json", std::ios::binary};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  if (text.empty()) throw RuntimeError{fmt::format("{}: the campaign wrote no dictionary", folder.string())};
+  write_file_atomically(c.dictionary, text);
+  log::info("serve", "dictionary {}: {} points measured on this machine", c.dictionary.string(),
+            r.dictionary.points().size());
+}
+
+// Jobs as `synergai engine run` children pinned to their node's CPUs.
+ExecutorFactory local_executor_factory(const config::ServiceConfig& c, const config::Testbed& testbed,
+                                       const std::filesystem::path& models) {
+  LocalExecutorConfig ex;
+  ex.engine.program = self_executable();
+  ex.engine.models = models;
+  ex.timeout_floor = Seconds{c.local.job_timeout_s};
+  for (const auto& e : testbed.engines) model_path(e, models);  // InputError if an engine has none
+  return [ex](caf::actor_system& sys, std::shared_ptr<const Performance> performance, const Timeline& timeline) {
+    auto config = ex;
+    config.timeline = timeline;
+    return executor_actor{sys.spawn(local_executor, config, std::move(performance))};
+  };
+}
+
 int serve(const ServeArgs& a) {
   auto config = config::load_service_config(a.config, policy_names());
   if (!a.listen.empty()) {
@@ -118,8 +171,25 @@ int serve(const ServeArgs& a) {
   if (!a.journal.empty()) config.journal = a.journal;
   config.accept_journal_damage = a.accept_journal_damage;
   if (!a.executor.empty())
-    config.executor = a.executor == "simulated" ? config::ExecutorKind::simulated : config::ExecutorKind::kubernetes;
+    config.executor = a.executor == "simulated"    ? config::ExecutorKind::simulated
+                      : a.executor == "kubernetes" ? config::ExecutorKind::kubernetes
+                                                   : config::ExecutorKind::local;
   auto testbed = config::load_testbed(config.testbed);
+  const auto models = config.local.models ? *config.local.models : default_models_dir();
+  if (config.executor == config::ExecutorKind::local && !std::filesystem::exists(config.dictionary)) {
+    if (!config.local.profile_if_missing)
+      throw InputError{fmt::format("{}: dictionary {} does not exist yet: measure this machine with `synergai profile "
+                                   "run --testbed {} --executor local --repeats 1 --queries 10 --out CAMPAIGN` and copy "
+                                   "CAMPAIGN/dictionary.json there, or set executor.local.profile_if_missing: true",
+                                   a.config, config.dictionary.string(), config.testbed.string())};
+    if (!a.check) profile_this_machine(config, testbed, models);
+  }
+  if (a.check && !std::filesystem::exists(config.dictionary)) {
+    fmt::print("{}: service \"{}\": listen {}:{}, policy {}, executor {}, testbed \"{}\", journal {}; dictionary {} "
+               "to be measured at start\n", a.config, config.name, config.listen.host, config.listen.port, config.policy,
+               config::to_string(config.executor), testbed.name, config.journal.string(), config.dictionary.string());
+    return exit_ok;
+  }
   auto dictionary = config::load_dictionary(config.dictionary, &testbed);
   if (a.check) {
     fmt::print("{}: service \"{}\": listen {}:{}, policy {}, executor {}, testbed \"{}\", journal {}\n", a.config,
@@ -138,9 +208,11 @@ int serve(const ServeArgs& a) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  KubernetesExecutor kubernetes;  // empty with the simulated executor
+  KubernetesExecutor kubernetes;  // empty with the simulated and local executors
   if (config.executor == config::ExecutorKind::kubernetes) kubernetes = kubernetes_executor(config, testbed);
-  service::Service svc{config, testbed, dictionary, kubernetes.factory, kubernetes.api_errors, kubernetes.listed};
+  auto factory = config.executor == config::ExecutorKind::local ? local_executor_factory(config, testbed, models)
+                                                                : kubernetes.factory;  // empty: simulated
+  service::Service svc{config, testbed, dictionary, factory, kubernetes.api_errors, kubernetes.listed};
   if (kubernetes.on_listed)
     *kubernetes.on_listed = [&svc](const std::vector<kube::JobPlacement>& jobs) { svc.executor_listed(jobs); };
   svc.start();
@@ -181,8 +253,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--config", a.config, "Service YAML")->check(CLI::ExistingFile)->capture_default_str();
   cmd->add_option("--listen", a.listen, "HOST:PORT to listen on (overrides the file; port 0: any free port)");
   cmd->add_option("--journal", a.journal, "Journal file (overrides the file)");
-  cmd->add_option("--executor", a.executor, "simulated|kubernetes (overrides the file)")
-      ->check(CLI::IsMember({"simulated", "kubernetes"}));
+  cmd->add_option("--executor", a.executor, "simulated|kubernetes|local (overrides the file)")
+      ->check(CLI::IsMember({"simulated", "kubernetes", "local"}));
   cmd->add_flag("--check", a.check, "Validate the configuration, print it and exit");
   cmd->add_flag("--accept-journal-damage", a.accept_journal_damage,
                 "Start even if lines before the journal's end are damaged: drop them (kept in JOURNAL.dropped)");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 
 namespace synergai::config {
 namespace {
@@ -56,6 +57,18 @@ void read_kubernetes(const Cursor& c, KubernetesExecutorSettings& k, bool requir
     if (auto v = f.integer(1, 10000)) k.api_burst = static_cast<int>(*v);
 }
 
+void read_local(const Cursor& c, LocalExecutorSettings& l, const std::filesystem::path& base) {
+  if (!c.present() || !c.object({"models", "job_timeout_s", "profile_if_missing", "profile_queries"})) return;
+  if (auto f = c.field("models"); f.present())
+    if (auto v = f.string()) l.models = std::filesystem::path{*v}.is_absolute() ? std::filesystem::path{*v} : base / *v;
+  if (auto f = c.field("job_timeout_s"); f.present())
+    if (auto v = f.number(0, 7 * 24 * 3600, true)) l.job_timeout_s = *v;
+  if (auto f = c.field("profile_if_missing"); f.present())
+    if (auto v = f.boolean()) l.profile_if_missing = *v;
+  if (auto f = c.field("profile_queries"); f.present())
+    if (auto v = f.integer(1, 100000)) l.profile_queries = static_cast<int>(*v);
+}
+
 }  // namespace
 
 std::optional<ListenAddress> parse_listen_address(std::string_view text) {
@@ -73,7 +86,9 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text) {
   return a;
 }
 
-std::string_view to_string(ExecutorKind k) { return k == ExecutorKind::simulated ? "simulated" : "kubernetes"; }
+std::string_view to_string(ExecutorKind k) {
+  return k == ExecutorKind::simulated ? "simulated" : k == ExecutorKind::kubernetes ? "kubernetes" : "local";
+}
 
 ServiceConfig read_service_config(const Document& doc, const std::filesystem::path& base_dir,
                                   const std::set<std::string>& known_policies) {
@@ -102,14 +117,33 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
     if (auto f = root.field("reservation_ttl_s"); f.present())
       if (auto v = f.number(0, 3600, true)) s.reservation_ttl = Seconds{*v};
     if (auto p = root.field("testbed").existing_file(base_dir)) s.testbed = *p;
-    if (auto p = root.field("dictionary").existing_file(base_dir)) s.dictionary = *p;
 
     auto ex = root.field("executor");
-    if (ex.object({"kind", "simulated", "kubernetes"})) {
-      if (auto k = ex.field("kind").string_in({"simulated", "kubernetes"}))
-        s.executor = *k == "simulated" ? ExecutorKind::simulated : ExecutorKind::kubernetes;
+    if (ex.object({"kind", "simulated", "kubernetes", "local"})) {
+      if (auto k = ex.field("kind").string_in({"simulated", "kubernetes", "local"}))
+        s.executor = *k == "simulated"    ? ExecutorKind::simulated
+                     : *k == "kubernetes" ? ExecutorKind::kubernetes
+                                          : ExecutorKind::local;
       read_simulated(ex.field("simulated"), s.simulated);
       read_kubernetes(ex.field("kubernetes"), s.kubernetes, s.executor == ExecutorKind::kubernetes, base_dir);
+      read_local(ex.field("local"), s.local, base_dir);
+    }
+    // The local executor's dictionary is measured on this machine: it may not
+    // exist yet, and then serve makes it (profile_if_missing) or says how to.
+    if (s.executor == ExecutorKind::local) {
+      auto f = root.field("dictionary");
+      if (auto v = f.string()) {
+        s.dictionary = (std::filesystem::path{*v}.is_absolute() ? std::filesystem::path{*v} : base_dir / *v)
+                           .lexically_normal();
+        if (!std::filesystem::exists(s.dictionary) && !s.local.profile_if_missing)
+          f.error(fmt::format(
+              "{} does not exist yet: measure this machine with `synergai profile run --testbed {} --executor local "
+              "--repeats 1 --queries 10 --out CAMPAIGN` and copy CAMPAIGN/dictionary.json there, or set "
+              "executor.local.profile_if_missing: true to have the service do it at start",
+              s.dictionary.string(), s.testbed.string()));
+      }
+    } else if (auto p = root.field("dictionary").existing_file(base_dir)) {
+      s.dictionary = *p;
     }
 
     auto journal = root.field("journal");

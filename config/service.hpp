@@ -38,7 +38,18 @@ struct KubernetesExecutorSettings {
   int api_burst = 10;
 };
 
-enum class ExecutorKind { simulated, kubernetes };
+// The local executor: each job a `synergai engine run` child pinned to its
+// node's cpu_set (docs/local.md).
+struct LocalExecutorSettings {
+  std::optional<std::filesystem::path> models;  // folder of relative model files; empty: the default (docs/local.md)
+  double job_timeout_s = 30;                     // a job's time-limit floor (at least 3x its estimate)
+  // Without the dictionary file, `synergai serve` runs a short profiling
+  // campaign of the testbed on this machine and writes it there.
+  bool profile_if_missing = false;
+  int profile_queries = 10;  // measured queries per campaign run
+};
+
+enum class ExecutorKind { simulated, kubernetes, local };
 
 // How long the service remembers finished jobs (its counterpart of a Job's
 // ttlSecondsAfterFinished): a finished job is forgotten — from the table, the
@@ -64,6 +75,7 @@ struct ServiceConfig {
   ExecutorKind executor = ExecutorKind::simulated;
   SimulatedExecutorSettings simulated;
   KubernetesExecutorSettings kubernetes;
+  LocalExecutorSettings local;
   std::filesystem::path journal;                   // relative: to the working directory
   std::uint64_t journal_compact_bytes = 64 << 20;  // rewrite the journal once it grows past this
   bool accept_journal_damage = false;  // start on a journal damaged before its end, dropping those lines

@@ -77,7 +77,8 @@ std::vector<JobSpec> generate_jobs(const ScenarioSpec& scenario, const config::T
   }
 
   Random arrivals{derive_seed(seed, "arrivals")};
-  auto mean_gap = profiling::mean_interarrival_times(dictionary, profiling::thesis_query_counts, scenario.interarrival)
+  // From the query counts the jobs are drawn from (the thesis's four by default).
+  auto mean_gap = profiling::mean_interarrival_times(dictionary, scenario.query_counts, scenario.interarrival)
                       .for_frequency(scenario.frequency);
   std::vector<JobSpec> jobs;
   double t = 0;
