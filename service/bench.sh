@@ -40,6 +40,8 @@ executor:
     speedup: 10000
 journal:
   path: $tmp/journal.jsonl
+limits:
+  http_threads: ${HTTP_THREADS:-4}
 EOF
 
 model=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
@@ -59,7 +61,7 @@ for _ in $(seq 100); do
 done
 [[ -n $port ]] || { echo "the service did not report its port:" >&2; cat "$tmp/serve.log" >&2; exit 1; }
 
-"$program" bench-service --server "http://127.0.0.1:$port" --concurrency "$concurrency"
+"$program" bench-service --server "http://127.0.0.1:$port" --concurrency "$concurrency" --disk "$tmp"
 
 kill -TERM "$server"
 wait "$server" || { echo "the service did not stop cleanly:" >&2; cat "$tmp/serve.log" >&2; exit 1; }

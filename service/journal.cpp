@@ -151,8 +151,12 @@ TailRepair repair_tail(const std::filesystem::path& path) {
 }
 
 Journal::Journal(std::filesystem::path path, std::uint64_t compact_bytes, Snapshot snapshot,
-                 std::chrono::milliseconds retry)
-    : path_{std::move(path)}, compact_bytes_{compact_bytes}, snapshot_{std::move(snapshot)}, retry_{retry} {
+                 std::chrono::milliseconds retry, std::chrono::milliseconds linger)
+    : path_{std::move(path)},
+      compact_bytes_{compact_bytes},
+      snapshot_{std::move(snapshot)},
+      retry_{retry},
+      linger_{linger} {
   std::error_code ec;
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), ec);
   stats_.repaired = repair_tail(path_);
@@ -169,6 +173,7 @@ void Journal::append(const JobRecord& record, bool durable) {
   if (stopping_) throw RuntimeError{fmt::format("journal {}: closed", path_.string())};
   auto sequence = ++queued_;
   queue_.push_back(Entry{std::move(line), sequence, durable});
+  if (durable) awaited_ = sequence;
   wake_.notify_one();
   if (durable) wait_for(sequence, lock);
 }
@@ -181,6 +186,8 @@ void Journal::rewrite() {
 
 void Journal::sync() {
   std::unique_lock lock{mutex_};
+  awaited_ = std::max(awaited_, queued_);
+  wake_.notify_one();
   synced_cv_.wait(lock, [&, until = queued_] { return tried_ >= until; });
 }
 
@@ -231,6 +238,10 @@ void Journal::run() {
       lock.lock();
       continue;
     }
+    // Nobody waits for these lines yet: give a submission the chance to
+    // carry them in its fsync.
+    if (awaited_ <= tried_ && !stopping_)
+      wake_.wait_for(lock, linger_, [&] { return stopping_ || rewrite_requested_ || awaited_ > tried_; });
     std::deque<Entry> batch;
     batch.swap(queue_);
     const auto last = batch.back().sequence;

@@ -3,7 +3,9 @@
 //
 // All file work happens on the journal's own thread. append() queues a line;
 // with `durable` it returns only once the line is written and fsynced (lines
-// queued together share one fsync). When the file grows past the compaction
+// queued together share one fsync). Lines nobody waits for (transitions) are
+// held up to `linger` for a durable line to share its fsync, so that a job
+// costs about one fsync, its submission's, rather than one per transition. When the file grows past the compaction
 // bound, the thread rewrites it from a snapshot of every job's latest record
 // (temporary file, fsync, rename, fsync of the folder), then keeps appending.
 //
@@ -74,7 +76,8 @@ class Journal {
   // Opens (creating folders and file) for appending, repairing a torn tail;
   // throws RuntimeError.
   Journal(std::filesystem::path path, std::uint64_t compact_bytes, Snapshot snapshot,
-          std::chrono::milliseconds retry = std::chrono::milliseconds{500});
+          std::chrono::milliseconds retry = std::chrono::milliseconds{500},
+          std::chrono::milliseconds linger = std::chrono::milliseconds{50});
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -115,6 +118,8 @@ class Journal {
   std::condition_variable wake_;
   std::condition_variable synced_cv_;
   std::chrono::milliseconds retry_;
+  std::chrono::milliseconds linger_;
+  std::uint64_t awaited_ = 0;  // sequence up to which an appender or sync() waits
   std::deque<Entry> queue_;
   std::uint64_t queued_ = 0;  // sequence of the last queued line
   std::uint64_t tried_ = 0;   // sequence of the last line whose batch was tried
