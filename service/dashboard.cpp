@@ -68,12 +68,14 @@ std::vector<Ranked> rank_queue(const std::vector<JobRecord>& jobs, const Perform
 // both free (its submission, or that worker's previous job finishing, whichever
 // is later) to its placement. It includes the scheduler's reaction to the
 // event and any round in which it chose to wait.
-std::optional<double> placement_latency(const JobRecord& r, const std::vector<const JobRecord*>& on_node) {
+// `finished` holds the finishing instants of the node's jobs, sorted.
+std::optional<double> placement_latency(const JobRecord& r, const std::vector<TimePoint>& finished) {
   if (!r.placed_at) return std::nullopt;
   TimePoint ready = r.spec.submitted_at;
-  for (const auto* other : on_node)
-    if (other != &r && other->finished_at && *other->finished_at <= *r.placed_at)
-      ready = std::max(ready, *other->finished_at);
+  auto it = std::upper_bound(finished.begin(), finished.end(), *r.placed_at);
+  // The job's own end counts only if it ended at the instant it was placed (cancelled at once): skip it.
+  if (it != finished.begin() && r.finished_at && *r.finished_at == *std::prev(it)) --it;
+  if (it != finished.begin()) ready = std::max(ready, *std::prev(it));
   return std::max(0.0, (*r.placed_at - ready).count());
 }
 
@@ -114,7 +116,7 @@ Response dashboard_state(const std::vector<JobRecord>& jobs, const DashboardCont
 
   json counters{{"submitted", jobs.size()}, {"queued", 0},    {"running", 0},  {"met", 0},
                 {"violated", 0},            {"failed", 0},    {"cancelled", 0}};
-  std::map<std::string, std::vector<const JobRecord*>> by_node;
+  std::map<std::string, std::vector<TimePoint>> finished_on;  // per node, sorted below
   for (const auto& r : jobs) {
     switch (r.state) {
       case JobState::queued: counters["queued"] = counters["queued"].get<int>() + 1; break;
@@ -129,8 +131,9 @@ Response dashboard_state(const std::vector<JobRecord>& jobs, const DashboardCont
       case JobState::failed: counters["failed"] = counters["failed"].get<int>() + 1; break;
       case JobState::cancelled: counters["cancelled"] = counters["cancelled"].get<int>() + 1; break;
     }
-    if (!r.node.empty()) by_node[r.node].push_back(&r);
+    if (!r.node.empty() && r.finished_at) finished_on[r.node].push_back(*r.finished_at);
   }
+  for (auto& [_, times] : finished_on) std::sort(times.begin(), times.end());
 
   json queue = json::array();
   for (const auto& q : rank_queue(jobs, performance, c.now)) {
@@ -153,7 +156,7 @@ Response dashboard_state(const std::vector<JobRecord>& jobs, const DashboardCont
     if (r.node.empty() || !r.placed_at) continue;
     if (r.finished_at && *r.finished_at < since) continue;
     recent.push_back(&r);
-    if (auto l = placement_latency(r, by_node[r.node])) latencies.push_back(*l);
+    if (auto l = placement_latency(r, finished_on[r.node])) latencies.push_back(*l);
   }
   std::stable_sort(recent.begin(), recent.end(),
                    [](const JobRecord* a, const JobRecord* b) { return *a->placed_at < *b->placed_at; });
