@@ -168,14 +168,35 @@ Journal::Journal(std::filesystem::path path, std::uint64_t compact_bytes, Snapsh
 Journal::~Journal() { close(); }
 
 void Journal::append(const JobRecord& record, bool durable) {
+  auto sequence = enqueue(record, durable);
+  if (!durable) return;
+  try {
+    await(sequence);
+  } catch (...) {
+    settle(sequence);
+    throw;
+  }
+}
+
+void Journal::settle(std::uint64_t sequence) {
+  std::lock_guard lock{mutex_};
+  refused_.erase(sequence);
+}
+
+std::uint64_t Journal::enqueue(const JobRecord& record, bool durable) {
   auto line = line_of(record);
-  std::unique_lock lock{mutex_};
+  std::lock_guard lock{mutex_};
   if (stopping_) throw RuntimeError{fmt::format("journal {}: closed", path_.string())};
   auto sequence = ++queued_;
-  queue_.push_back(Entry{std::move(line), sequence, durable});
+  queue_.push_back(Entry{std::move(line), sequence, durable, durable ? record.spec.id : std::string{}});
   if (durable) awaited_ = sequence;
   wake_.notify_one();
-  if (durable) wait_for(sequence, lock);
+  return sequence;
+}
+
+void Journal::await(std::uint64_t sequence) {
+  std::unique_lock lock{mutex_};
+  wait_for(sequence, lock);
 }
 
 void Journal::rewrite() {
@@ -193,7 +214,7 @@ void Journal::sync() {
 
 void Journal::wait_for(std::uint64_t sequence, std::unique_lock<std::mutex>& lock) {
   synced_cv_.wait(lock, [&] { return tried_ >= sequence; });
-  if (refused_.erase(sequence)) throw RuntimeError{stats_.last_error};
+  if (refused_.count(sequence)) throw RuntimeError{stats_.last_error};
 }
 
 std::size_t Journal::close() {
@@ -265,7 +286,7 @@ void Journal::run() {
       // Durable lines were refused (their appenders answer 503); transitions
       // of accepted jobs go back to the front, for the next batch.
       for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-        if (it->durable) refused_.insert(it->sequence);
+        if (it->durable) refused_.emplace(it->sequence, it->job_id);
         else queue_.push_front(std::move(*it));
       }
     }
@@ -311,6 +332,20 @@ void Journal::write_batch(const std::deque<Entry>& batch) {
 
 void Journal::compact() {
   auto records = snapshot_();
+  {
+    // Jobs whose submission is still queued or was refused are in the table
+    // but not in the file: they stay out of it. (This thread writes the queue,
+    // so nothing queued before the snapshot can be written meanwhile.)
+    std::set<std::string> unwritten;
+    std::lock_guard lock{mutex_};
+    for (const auto& e : queue_)
+      if (e.durable) unwritten.insert(e.job_id);
+    for (const auto& [_, id] : refused_) unwritten.insert(id);
+    if (!unwritten.empty())
+      records.erase(std::remove_if(records.begin(), records.end(),
+                                   [&](const JobRecord& r) { return unwritten.count(r.spec.id) > 0; }),
+                    records.end());
+  }
   std::string data;
   for (const auto& r : records) data += line_of(r);
   auto temporary = path_;

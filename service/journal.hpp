@@ -27,6 +27,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -85,6 +86,16 @@ class Journal {
   // With `durable`, throws RuntimeError when the batch holding the line could
   // not be written: the line is not in the file.
   void append(const JobRecord& record, bool durable);
+  // append() in two steps, so that a caller can queue a submission while it
+  // holds its own lock (the table and the queue then agree: a compaction
+  // leaves out the jobs whose submission is queued or was refused, since
+  // their line is not in the file) and wait without it. await() throws as
+  // append() does.
+  std::uint64_t enqueue(const JobRecord& record, bool durable);
+  void await(std::uint64_t sequence);
+  // After await() threw and the caller removed the job from its table: the
+  // journal stops keeping the refused job out of compactions.
+  void settle(std::uint64_t sequence);
   // Waits until everything appended so far has been tried once.
   void sync();
   // Rewrites the file from the snapshot soon, on the journal's thread (after
@@ -101,6 +112,7 @@ class Journal {
     std::string line;
     std::uint64_t sequence = 0;
     bool durable = false;
+    std::string job_id;  // of a durable line
   };
 
   void run();
@@ -123,7 +135,7 @@ class Journal {
   std::deque<Entry> queue_;
   std::uint64_t queued_ = 0;  // sequence of the last queued line
   std::uint64_t tried_ = 0;   // sequence of the last line whose batch was tried
-  std::set<std::uint64_t> refused_;  // durable lines whose batch failed, until their appender learns it
+  std::map<std::uint64_t, std::string> refused_;  // durable lines whose batch failed (job id), until their appender learns it
   bool stopping_ = false;
   bool rewrite_requested_ = false;
   JournalStats stats_;

@@ -532,6 +532,8 @@ Response Service::submit(const Request& r) {
   }
 
   JobRecord record;
+  std::uint64_t line = 0;
+  std::uint64_t seq_of_repeat = 0;
   {
     std::lock_guard lock{mutex_};
     expire(now());
@@ -546,25 +548,44 @@ Response Service::submit(const Request& r) {
       if (old.engine != spec.engine || old.queries != spec.queries || old.qos != spec.qos)
         return error(409, fmt::format("job {} exists with another body", spec.id), "id");
       record = it->second.record;
+      seq_of_repeat = it->second.seq;
       spec.id.clear();  // marks the repeat
     }
     if (!spec.id.empty()) {
       spec.submitted_at = scheduler_->now();
       record = fresh(spec);
       insert(record);
+      // Queued with the table's lock held: a compaction sees the job and its
+      // pending line together, and leaves it out until the line is written.
+      try {
+        line = journal_->enqueue(record, true);
+      } catch (const std::exception& e) {
+        erase(spec.id);
+        --accepted_;
+        return error(503, fmt::format("the journal cannot be written: {}", e.what()), "");
+      }
     }
   }
   if (spec.id.empty()) {
-    journal_->sync();  // the first submission's answer waits for its fsync; so does the repeat's
-    return json_response(201, job_json(record));
+    // A repeat: its answer waits for the first submission's fsync, and is a
+    // 201 only if that submission was accepted after all.
+    journal_->sync();
+    std::lock_guard lock{mutex_};
+    auto it = jobs_.find(record.spec.id);
+    if (it == jobs_.end() || it->second.seq != seq_of_repeat)
+      return error(503, "the journal cannot be written; the job was not accepted", "");
+    return json_response(201, job_json(it->second.record));
   }
   try {
-    journal_->append(record, true);
+    journal_->await(line);
   } catch (const std::exception& e) {
     log::error("service", "job {} not accepted: {}", spec.id, e.what());
-    std::lock_guard lock{mutex_};
-    erase(spec.id);
-    --accepted_;
+    {
+      std::lock_guard lock{mutex_};
+      erase(spec.id);
+      --accepted_;
+    }
+    journal_->settle(line);
     return error(503, "the journal cannot be written; the job was not accepted", "");
   }
   scheduler_->submit(spec);

@@ -505,6 +505,32 @@ BOOST_AUTO_TEST_CASE(a_refused_append_is_never_written_and_the_journal_recovers_
   BOOST_TEST(replay.skipped == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_compaction_leaves_out_a_submission_that_was_refused) {
+  // The table holds a submission until its appender learns of the refusal and
+  // removes it; a compaction meanwhile must not write it into the new file.
+  auto dir = fresh_dir("compact-refused");
+  auto path = dir / "j.jsonl";
+  std::vector<JobRecord> table{queued_record("kept", 1000), queued_record("refused", 1001)};
+  service::Journal j{path, 1 << 20, [&] { return table; }, 10ms};
+  j.append(table[0], true);
+  std::uint64_t line = 0;
+  {
+    FileSizeLimit full{std::filesystem::file_size(path) + 40};
+    line = j.enqueue(table[1], true);
+    BOOST_CHECK_THROW(j.await(line), RuntimeError);
+  }
+  j.rewrite();
+  BOOST_TEST_REQUIRE(test::poll_until([&] { return j.stats().compactions >= 1u; }, 5000ms));
+  j.settle(line);
+  j.append(queued_record("after", 1002), true);
+  j.close();
+  std::set<std::string> ids;
+  for (const auto& r : service::read_journal(path).jobs) ids.insert(r.spec.id);
+  BOOST_TEST(ids.count("refused") == 0u);  // before: the compaction wrote it, and it ran after a restart
+  BOOST_TEST(ids.count("kept") == 1u);
+  BOOST_TEST(ids.count("after") == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(replay_refuses_what_the_api_would_refuse_and_damage_stops_the_start) {
   auto dir = fresh_dir("replay-rules");
   auto config = write_config(dir, 1000);
