@@ -434,24 +434,37 @@ void accept(self_ptr self, const JobSpec& spec) {
   replan(self);
 }
 
-// A job placed or running before a restart goes back to its node in its
-// configuration, ahead of any plan: with the Kubernetes executor its Job is
-// still there and the bridge adopts it. The node's view is taken at once so
-// no plan offers it to another job; if the worker refuses after all (or the
-// node is gone), the job is queued like any other.
-void resume(self_ptr self, const JobSpec& spec, Candidate where) {
+void reserve_to_resume(self_ptr self, const std::string& id, std::size_t index, const Candidate& where);
+
+// Another job holds the node a resumed job belongs on (another replayed job,
+// or one placed since): the job waits for that node rather than run a second
+// time elsewhere — with the Kubernetes executor its Job is on that node.
+void wait_for_node(self_ptr self, const std::string& id, std::size_t index, const Candidate& where) {
+  self->state.trace(self, now(self), "resume-wait", [&] { return nlohmann::json{{"job", id}, {"node", where.node}}; });
+  self->state.awaiting[index].emplace_back(id, where);
+}
+
+// A released worker goes first to a job waiting to resume on it.
+bool resume_waiting(self_ptr self, std::size_t index) {
   auto& s = self->state;
-  auto index = worker_index(self, where.node);
-  auto estimate = s.performance->estimate(spec.engine, where.node, where.config, spec.queries);
-  if (!index || !estimate || !s.views[*index].available) {
-    self->send(s.recorder, anomaly_atom::value,
-               fmt::format("urgency: job {} cannot resume on {} ({}): queued again", spec.id, where.node, where.config));
-    return accept(self, spec);
+  auto it = s.awaiting.find(index);
+  while (it != s.awaiting.end() && !it->second.empty()) {
+    auto [id, where] = it->second.front();
+    it->second.pop_front();
+    if (!entry_of(self, id)) continue;  // cancelled while it waited
+    if (it->second.empty()) s.awaiting.erase(it);
+    reserve_to_resume(self, id, index, where);
+    return true;
   }
-  if (!admit(self, spec, true)) return;
-  where.estimate = *estimate;
-  set_available(self, *index, false);
-  auto unpin = [self, id = spec.id] {
+  if (it != s.awaiting.end()) s.awaiting.erase(it);
+  return false;
+}
+
+void reserve_to_resume(self_ptr self, const std::string& id, std::size_t index, const Candidate& where) {
+  auto& s = self->state;
+  if (!s.views[index].available) return wait_for_node(self, id, index, where);
+  set_available(self, index, false);
+  auto unpin = [self, id] {
     auto* e = entry_of(self, id);
     if (!e) return;
     e->pinned = false;
@@ -460,21 +473,43 @@ void resume(self_ptr self, const JobSpec& spec, Candidate where) {
     schedule_tick(self);
     replan(self);
   };
-  self->request(s.workers[*index], caf::infinite, reserve_atom::value, spec.id)
+  self->request(s.workers[index], caf::infinite, reserve_atom::value, id)
       .then(
           [=](bool granted) {
             self->state.trace(self, now(self), "resume", [&] {
-              return nlohmann::json{{"job", spec.id}, {"node", where.node}, {"granted", granted}};
+              return nlohmann::json{{"job", id}, {"node", where.node}, {"granted", granted}};
             });
-            const Entry* e = entry_of(self, spec.id);
-            if (granted && e) return place(self, *e, where);
-            unpin();
+            const Entry* e = entry_of(self, id);
+            if (!e) return;  // cancelled meanwhile; a grant expires unused
+            if (granted) return place(self, *e, where);
+            wait_for_node(self, id, index, where);  // the worker is busy after all: it releases later
           },
           [=](caf::error& err) {
             self->send(self->state.recorder, anomaly_atom::value,
                        fmt::format("urgency: reserve on {} failed: {}", where.node, self->system().render(err)));
             unpin();
           });
+}
+
+// A job placed or running before a restart goes back to its node in its
+// configuration, ahead of any plan: with the Kubernetes executor its Job is
+// still there and the bridge adopts it. The node's view is taken at once so
+// no plan offers it to another job; while another job holds the node, the
+// job waits for it (pinned: never planned elsewhere). A node the testbed no
+// longer has, or a configuration not profiled there, queues the job like any
+// other.
+void resume(self_ptr self, const JobSpec& spec, Candidate where) {
+  auto& s = self->state;
+  auto index = worker_index(self, where.node);
+  auto estimate = s.performance->estimate(spec.engine, where.node, where.config, spec.queries);
+  if (!index || !estimate) {
+    self->send(s.recorder, anomaly_atom::value,
+               fmt::format("urgency: job {} cannot resume on {} ({}): queued again", spec.id, where.node, where.config));
+    return accept(self, spec);
+  }
+  if (!admit(self, spec, true)) return;
+  where.estimate = *estimate;
+  reserve_to_resume(self, spec.id, *index, where);
 }
 
 }  // namespace
@@ -543,6 +578,7 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
           if (e.ran) v->last_released = e.at;
         }
         self->send(self->state.policy, released_atom::value, e);
+        if (auto index = worker_index(self, e.node)) resume_waiting(self, *index);
         replan(self);
       },
       [=](cancel_atom, const std::string& job_id) {

@@ -16,6 +16,7 @@
 #include "messages/runtime.hpp"
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -87,6 +88,9 @@ struct UrgencyState {
   std::vector<std::set<std::size_t>> free_by_class;
   Round round;
   std::uint64_t events = 0;
+  // Resumed jobs waiting for the worker they belong on (worker index -> job
+  // ids and where), served first when it is released.
+  std::map<std::size_t, std::deque<std::pair<std::string, Candidate>>> awaiting;
   // The job actors of unfinished jobs, by job id and by address: holding
   // them keeps each alive until its job is terminal; it then ends by itself
   // and its down message (this actor monitors it) removes it here. Monitors,

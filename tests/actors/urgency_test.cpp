@@ -5,12 +5,18 @@
 // testbeds (many workers per node class), under load, with late jobs run or
 // dropped, and with head-of-line blocking.
 #include "actors/runtime.hpp"
+#include "actors/scheduler.hpp"
 #include "experiments/run_output.hpp"
 #include "experiments/scenario.hpp"
 #include "experiments/scheduler_bench.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
 
 using namespace synergai;
 
@@ -78,6 +84,38 @@ BOOST_AUTO_TEST_CASE(replicas_of_a_node_form_one_class) {
     BOOST_TEST_REQUIRE((point != nullptr) == (o != nullptr));
     if (o) BOOST_TEST((o->config == point->config && o->qps == point->qps));
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_job_whose_node_is_taken_waits_for_it) {
+  // After a restart two replayed jobs can claim one node (a transition lost
+  // in the crash); with the Kubernetes executor the second one's Job is on
+  // that node too. It must wait for the node, not run a second time elsewhere.
+  std::mutex mutex;
+  std::map<std::string, JobRecord> records;
+  SchedulerOptions options;
+  options.speedup = 200;
+  Scheduler scheduler{testbed, dictionary, options, {}, [&](const JobRecord& r) {
+                        std::lock_guard lock{mutex};
+                        records[r.spec.id] = r;
+                      }};
+  Performance performance{testbed, dictionary};
+  const auto& engine = testbed.engines[0].id;
+  auto on_agx = performance.optimal(engine, "agx", 200);
+  BOOST_TEST_REQUIRE(on_agx.has_value());
+  auto now = scheduler.now();
+  scheduler.resume(JobSpec{"first", engine, 200, Seconds{3600}, now}, "agx", on_agx->config);
+  scheduler.resume(JobSpec{"second", engine, 200, Seconds{3600}, now}, "agx", on_agx->config);
+  auto done = [&] {
+    std::lock_guard lock{mutex};
+    return records.size() == 2 && is_terminal(records["first"].state) && is_terminal(records["second"].state);
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  scheduler.stop();
+  BOOST_TEST_REQUIRE(done());
+  BOOST_TEST(records["first"].node == "agx");
+  BOOST_TEST(records["second"].node == "agx");  // before: queued again, and run on x86
+  BOOST_TEST(seconds_of(*records["second"].placed_at) >= seconds_of(*records["first"].finished_at));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
