@@ -135,15 +135,15 @@ std::string Client::request_text(const std::string& method, const std::string& t
       std::lock_guard lock{mutex_};
       ++stats_.throttled;
     }
-    auto conn = take_connection();
-    {
-      std::lock_guard lock{mutex_};
-      ++stats_.attempts;
-      if (attempt > 1) ++stats_.retries;
-      if (!conn->is_open()) ++stats_.connections;
-    }
     std::optional<ApiError> failure;
     try {
+      auto conn = take_connection();  // a new one needs descriptors, which can run out
+      {
+        std::lock_guard lock{mutex_};
+        ++stats_.attempts;
+        if (attempt > 1) ++stats_.retries;
+        if (!conn->is_open()) ++stats_.connections;
+      }
       auto resp = conn->send(req);
       give_back(std::move(conn));
       count_status(resp.status);
@@ -236,9 +236,10 @@ std::unique_ptr<WatchStream> Client::open_watch(std::string target, const std::s
     ++stats_.attempts;
     ++stats_.connections;
   }
-  auto conn = std::make_unique<http::Connection>(endpoint_, tls_, options_.timeouts);
+  std::unique_ptr<http::Connection> conn;
   http::Response head;
   try {
+    conn = std::make_unique<http::Connection>(endpoint_, tls_, options_.timeouts);
     // The server sends bookmarks or ends the stream within its timeout; allow
     // a margin before calling the connection dead.
     head = conn->open_stream(http::Request{"GET", target, "", "", auth_headers()},

@@ -129,7 +129,19 @@ struct Connection::Impl {
     return result;
   }
 
+  // Asio opens its reactor's descriptors on first use, and reports running
+  // out of them (EMFILE, ENFILE) by throwing: a transport failure, retried
+  // like any other.
   void connect(const std::atomic<bool>& cancelled) {
+    try {
+      open_connection(cancelled);
+    } catch (const boost::system::system_error& e) {
+      stream.reset();
+      throw TransportError{fmt::format("connecting to {}:{}: {}", endpoint.host, endpoint.port, e.what())};
+    }
+  }
+
+  void open_connection(const std::atomic<bool>& cancelled) {
     if (cancelled) throw TransportError{"connection cancelled"};
     tcp::resolver resolver{ioc};
     beast::error_code ec;

@@ -8,7 +8,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <set>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace synergai;
 using nlohmann::json;
@@ -66,6 +69,35 @@ BOOST_AUTO_TEST_CASE(wrong_ca_fails_verification_and_is_not_retried_forever) {
   BOOST_TEST(std::string{e.what()}.find("certificate verify failed") != std::string::npos, e.what());
   BOOST_TEST(c.server.requests().empty());  // no request got through
   BOOST_TEST(client.stats().attempts == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(running_out_of_descriptors_is_a_transport_error_not_a_crash) {
+  test::FakeCluster c;
+  auto opts = test::FakeCluster::fast_options();
+  opts.backoff.max_attempts = 2;
+  kube::Client client{c.credentials(), opts};
+  std::optional<kube::ApiError> error;
+  {
+    // No descriptor can be opened: the lowest free one is at the limit.
+    int lowest = ::dup(0);
+    ::close(lowest);
+    rlimit saved{};
+    ::getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit none = saved;
+    none.rlim_cur = static_cast<rlim_t>(lowest);
+    ::setrlimit(RLIMIT_NOFILE, &none);
+    try {
+      client.version();
+    } catch (const kube::ApiError& e) {
+      error = e;
+    } catch (const std::exception& e) {  // before: boost::system::system_error, which ended the watcher's thread
+      BOOST_TEST_MESSAGE("not an ApiError: " << e.what());
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+  }
+  BOOST_TEST_REQUIRE(error.has_value());
+  BOOST_TEST(error->is_transport());
+  BOOST_TEST(client.version().contains("major"));  // and it works again once descriptors are back
 }
 
 BOOST_AUTO_TEST_CASE(wrong_token_is_unauthorized_and_not_retried) {
