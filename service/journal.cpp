@@ -276,6 +276,9 @@ void Journal::run() {
     lock.lock();
     tried_ = std::max(tried_, last);
     if (error.empty()) {
+      // Lines of earlier failed batches went back to the front of the queue,
+      // so everything up to this batch's last line is now in the file.
+      written_ = std::max(written_.load(), last);
       if (stats_.failing) log::info("journal", "{}: writable again", path_.string());
       stats_.failing = false;
     } else {

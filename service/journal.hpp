@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -96,6 +97,9 @@ class Journal {
   // After await() threw and the caller removed the job from its table: the
   // journal stops keeping the refused job out of compactions.
   void settle(std::uint64_t sequence);
+  // Every line queued up to this sequence is in the file (fsynced), except
+  // refused submissions. Any thread.
+  std::uint64_t written() const { return written_.load(); }
   // Waits until everything appended so far has been tried once.
   void sync();
   // Rewrites the file from the snapshot soon, on the journal's thread (after
@@ -134,6 +138,7 @@ class Journal {
   std::uint64_t awaited_ = 0;  // sequence up to which an appender or sync() waits
   std::deque<Entry> queue_;
   std::uint64_t queued_ = 0;  // sequence of the last queued line
+  std::atomic<std::uint64_t> written_{0};
   std::uint64_t tried_ = 0;   // sequence of the last line whose batch was tried
   std::map<std::uint64_t, std::string> refused_;  // durable lines whose batch failed (job id), until their appender learns it
   bool stopping_ = false;

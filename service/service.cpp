@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 namespace synergai::service {
 namespace {
@@ -342,11 +343,19 @@ void Service::Histogram::observe(double value) {
   ++count;
 }
 
+const JobRecord* Service::visible(Slot& slot) const {
+  if (slot.line != 0 && journal_ && slot.line <= journal_->written()) {
+    slot.shown = slot.record;
+    slot.line = 0;
+  }
+  return slot.shown ? &*slot.shown : nullptr;
+}
+
 void Service::insert(const JobRecord& record) {
   auto seq = next_seq_++;
   order_.emplace(seq, record.spec.id);
   auto& slot = jobs_[record.spec.id];
-  slot = Slot{record, seq};
+  slot = Slot{record, seq, record, 0};
   ++accepted_;
   track(nullptr, &slot.record);
 }
@@ -399,8 +408,10 @@ void Service::observe(const JobRecord& record) {
     insert(fresh(record.spec));
     it = jobs_.find(record.spec.id);
   }
-  auto& slot = it->second.record;
+  auto& entry = it->second;
+  auto& slot = entry.record;
   if (slot == record) return;
+  visible(entry);  // the record replaced here may be in the file by now: shown until this one is
   if (slot.state != record.state) {
     if (record.state == JobState::placed) ++decisions_;
     if (!record.node.empty()) {
@@ -421,8 +432,9 @@ void Service::observe(const JobRecord& record) {
     if (is_terminal(record.state)) cancel_requested_.erase(record.spec.id);
   }
   try {
-    journal_->append(record, false);
+    entry.line = journal_->enqueue(record, false);
   } catch (const std::exception& e) {
+    entry.line = std::numeric_limits<std::uint64_t>::max();  // never in the file: never shown
     log::error("service", "journal: {}", e.what());
   }
   expire(now());
@@ -559,6 +571,9 @@ Response Service::submit(const Request& r) {
       // pending line together, and leaves it out until the line is written.
       try {
         line = journal_->enqueue(record, true);
+        auto& slot = jobs_.at(spec.id);
+        slot.shown.reset();  // not a job until its line is in the file
+        slot.line = line;
       } catch (const std::exception& e) {
         erase(spec.id);
         --accepted_;
@@ -618,7 +633,9 @@ Response Service::list(const std::map<std::string, std::string>& query) {
   json items = json::array();
   std::size_t total = 0;
   for (const auto& [_, id] : order_) {
-    const auto& r = jobs_.at(id).record;
+    const auto* shown = visible(jobs_.at(id));
+    if (!shown) continue;  // its submission is not answered yet
+    const auto& r = *shown;
     if (state && r.state != *state) continue;
     if (total >= offset && items.size() < limit) items.push_back(job_json(r));
     ++total;
@@ -632,14 +649,15 @@ Response Service::get(const std::string& id) {
   std::lock_guard lock{mutex_};
   expire(now());
   auto it = jobs_.find(id);
-  if (it == jobs_.end()) return error(404, fmt::format("no job {}", id), "id");
-  return json_response(200, job_json(it->second.record));
+  const JobRecord* shown = it == jobs_.end() ? nullptr : visible(it->second);
+  if (!shown) return error(404, fmt::format("no job {}", id), "id");
+  return json_response(200, job_json(*shown));
 }
 
 Response Service::cancel(const std::string& id) {
   std::lock_guard lock{mutex_};
   auto it = jobs_.find(id);
-  if (it == jobs_.end()) return error(404, fmt::format("no job {}", id), "id");
+  if (it == jobs_.end() || !visible(it->second)) return error(404, fmt::format("no job {}", id), "id");
   const auto& r = it->second.record;
   if (r.state == JobState::cancelled) return json_response(200, job_json(r));
   if (is_terminal(r.state)) return error(409, fmt::format("job {} already {}", id, to_string(r.state)), "id");

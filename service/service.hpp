@@ -121,9 +121,15 @@ class Service {
   // a job goes through track(), which keeps the gauges, counters and indexes
   // below up to date, so that no request scans every job.
   struct Slot {
-    JobRecord record;
+    JobRecord record;       // the latest
     std::uint64_t seq = 0;  // submission order
+    // What the API shows: the latest record whose journal line is in the
+    // file, so that no client sees a state that a crash could take back;
+    // empty while the submission's own line is not written yet.
+    std::optional<JobRecord> shown;
+    std::uint64_t line = 0;  // journal sequence of `record`'s line (0: in the file)
   };
+  const JobRecord* visible(Slot& slot) const;
   struct Histogram {
     std::array<std::uint64_t, 13> counts{};  // per bucket (service.cpp), not cumulative
     double sum = 0;
