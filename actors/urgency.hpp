@@ -7,6 +7,11 @@
 // Urgency order: slack = T_remaining - min_w T_estimated(j, w) ascending (the
 // job closest to missing its deadline on its best worker first); jobs whose
 // acceptable set is empty (violation inevitable) go to the end, oldest first.
+//
+// With a deadline_fit policy (SynergAI) the round works on indexes instead of
+// a snapshot: on-time jobs by latest useful start (slack + now, fixed for a
+// job), late ones by sequence, free workers per node class; it walks the jobs
+// in that order and stops when no worker is free (docs/architecture.md).
 #pragma once
 
 #include "actors/performance.hpp"
