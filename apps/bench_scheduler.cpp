@@ -163,19 +163,20 @@ int bench(const BenchArgs& a) {
         experiments::ScaleSpec spec{w, n, policy, a.load, a.seed};
         auto oj = over_jobs.find({policy, w});
         auto ow = over_workers.find({policy, n});
-        if ((oj != over_jobs.end() && n > oj->second) || (ow != over_workers.end() && w > ow->second)) {
+        bool skip = (oj != over_jobs.end() && n > oj->second) || (ow != over_workers.end() && w > ow->second);
+        if (skip) {
           cells.push_back(Cell{spec, std::nullopt, "skipped (a smaller cell ran out of time)"});
         } else {
           fmt::print("  {} {} workers x {} jobs ...\n", policy, w, n);
           std::fflush(stdout);
           if (a.in_process) cells.push_back(Cell{spec, experiments::measure_scale(base, dictionary, spec), {}});
           else cells.push_back(run_cell(base, dictionary, spec, a.cell_limit_s));
-          if (!cells.back().figures) {
-            auto& j = over_jobs[{policy, w}];
-            j = j == 0 ? n : std::min(j, n);
-            auto& k = over_workers[{policy, n}];
-            k = k == 0 ? w : std::min(k, w);
-          }
+        }
+        if (!cells.back().figures) {  // over the limit, or skipped: larger cells would be too
+          auto& j = over_jobs[{policy, w}];
+          j = j == 0 ? n : std::min(j, n);
+          auto& k = over_workers[{policy, n}];
+          k = k == 0 ? w : std::min(k, w);
         }
       }
 
