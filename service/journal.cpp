@@ -247,7 +247,7 @@ void Journal::run() {
   std::unique_lock lock{mutex_};
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || rewrite_requested_; });
-    if (queue_.empty() && stopping_) return;
+    if (queue_.empty() && stopping_ && !rewrite_requested_) return;  // a requested rewrite is done first
     if (queue_.empty()) {  // a rewrite asked for, nothing to append
       rewrite_requested_ = false;
       lock.unlock();
