@@ -337,8 +337,10 @@ void on_created(bridge_pointer self, const std::string& name, const CreateReply&
     delete_then_cancel(self, name);
     return;
   }
-  evaluate(self, name, r.job);
-  if (auto k = st.known.find(name); k != st.known.end() && rv_of(k->second) > t.created_rv)
+  const auto created_rv = t.created_rv;
+  evaluate(self, name, r.job);  // may finish the job: `t` is gone then
+  if (!st.jobs.count(name)) return;
+  if (auto k = st.known.find(name); k != st.known.end() && rv_of(k->second) > created_rv)
     evaluate(self, name, k->second);
 }
 
