@@ -58,10 +58,13 @@ inline std::uint16_t free_port() {
   return ntohs(a.sin_port);
 }
 
-// The real program as a child process; killed (SIGKILL) if still running at the end.
+// The real program as a child process; killed (SIGKILL) if still running at
+// the end. One that ended by itself on a signal (a crash, a sanitizer's abort)
+// before that prints the end of its log: the test only sees refused connections.
 struct Child {
   pid_t pid = -1;
-  Child(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  std::filesystem::path log_path;
+  Child(const std::vector<std::string>& args, const std::filesystem::path& log) : log_path{log} {
     std::fflush(nullptr);  // or the child would write out buffered output a second time
     pid = ::fork();
     if (pid == 0) {
@@ -96,10 +99,18 @@ struct Child {
     return -1;
   }
   ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
+    if (pid <= 0) return;
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      if (WIFSIGNALED(status)) {
+        auto text = read_text(log_path);
+        std::fprintf(stderr, "%s ended on signal %d; the end of its log:\n%s\n", SYNERGAI_PROGRAM, WTERMSIG(status),
+                     text.substr(text.size() > 4000 ? text.size() - 4000 : 0).c_str());
+      }
+      return;
     }
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
   }
 };
 
