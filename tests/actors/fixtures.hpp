@@ -1,4 +1,5 @@
-// A three-node testbed with round numbers, for hand-computed runtime tests.
+// Testbeds for the runtime tests: the shipped thesis testbed (ThesisTestbed),
+// and a three-node testbed with round numbers, for hand-computed runs.
 //
 //   node  configurations                      e1 QPS (pre 1 s)   e2 QPS (pre 2 s)
 //   fast  threads 1 | 4                       10 | 40            -
@@ -11,12 +12,19 @@
 #include "actors/runtime.hpp"
 #include "config/dictionary.hpp"
 #include "config/testbed.hpp"
+#include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 
 namespace synergai::test {
+
+// A Boost fixture: the thesis testbed and its dictionary, as shipped.
+struct ThesisTestbed {
+  config::Testbed testbed = config::load_testbed(source_path("config/testbeds/thesis.yaml"));
+  config::Dictionary dictionary = config::load_dictionary(source_path("config/dictionaries/thesis.json"), &testbed);
+};
 
 inline config::Testbed small_testbed() {
   return config::read_testbed(config::parse_yaml(R"(testbed: small

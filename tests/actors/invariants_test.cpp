@@ -5,7 +5,7 @@
 #include "actors/runtime.hpp"
 #include "experiments/run_output.hpp"
 #include "experiments/scenario.hpp"
-#include "tests/support.hpp"
+#include "tests/actors/fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -16,10 +16,7 @@ using namespace synergai;
 
 namespace {
 
-struct Thesis {
-  config::Testbed testbed = config::load_testbed(test::source_path("config/testbeds/thesis.yaml"));
-  config::Dictionary dictionary =
-      config::load_dictionary(test::source_path("config/dictionaries/thesis.json"), &testbed);
+struct Thesis : test::ThesisTestbed {
 
   RunResult run(const std::string& scenario, const std::string& policy, std::uint64_t seed, bool trace = false) {
     auto jobs = experiments::generate_jobs(experiments::parse_scenario(scenario), testbed, dictionary, seed);

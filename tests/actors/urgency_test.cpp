@@ -9,7 +9,7 @@
 #include "experiments/run_output.hpp"
 #include "experiments/scenario.hpp"
 #include "experiments/scheduler_bench.hpp"
-#include "tests/support.hpp"
+#include "tests/actors/fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -21,12 +21,6 @@
 using namespace synergai;
 
 namespace {
-
-struct Thesis {
-  config::Testbed testbed = config::load_testbed(test::source_path("config/testbeds/thesis.yaml"));
-  config::Dictionary dictionary =
-      config::load_dictionary(test::source_path("config/dictionaries/thesis.json"), &testbed);
-};
 
 // jobs.csv rows of both paths.
 std::pair<std::string, std::string> both(const config::Testbed& testbed, const config::Dictionary& dictionary,
@@ -42,7 +36,7 @@ std::pair<std::string, std::string> both(const config::Testbed& testbed, const c
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(urgency_deadline_fit, Thesis)
+BOOST_FIXTURE_TEST_SUITE(urgency_deadline_fit, test::ThesisTestbed)
 
 BOOST_AUTO_TEST_CASE(decides_as_the_snapshot_plan_on_the_thesis_scenarios) {
   for (const char* scenario : {"DL-FL", "DL-FH", "DH-FL", "DH-FH"})

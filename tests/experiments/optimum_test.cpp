@@ -8,6 +8,7 @@
 #include "experiments/optimum.hpp"
 #include "experiments/scenario.hpp"
 #include "support/random.hpp"
+#include "tests/actors/fixtures.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -233,17 +234,7 @@ BOOST_AUTO_TEST_CASE(failing_jobs_are_violations_wherever_they_run) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-struct Thesis {
-  config::Testbed testbed = config::load_testbed(test::source_path("config/testbeds/thesis.yaml"));
-  config::Dictionary dictionary =
-      config::load_dictionary(test::source_path("config/dictionaries/thesis.json"), &testbed);
-};
-
-}  // namespace
-
-BOOST_FIXTURE_TEST_SUITE(optimum_on_the_thesis_testbed, Thesis)
+BOOST_FIXTURE_TEST_SUITE(optimum_on_the_thesis_testbed, test::ThesisTestbed)
 
 BOOST_AUTO_TEST_CASE(the_runtime_runs_jobs_for_exactly_the_drawn_times_and_fails_the_drawn_jobs) {
   for (const auto& policy : {"synergai", "rr", "slo-mael"}) {
