@@ -26,6 +26,13 @@
 #include <thread>
 #include <unistd.h>
 
+namespace synergai::experiments {
+// A cell's figures cross from the child process as JSON (its spec stays with the parent).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScaleFigures, setup_cpu_s, load_cpu_s, dictionary_mib, run_cpu_s, placements,
+                                   placements_per_cpu_s, drain_s, rounds, round_p50_ms, round_p99_ms, round_max_ms,
+                                   peak_rss_mib, bytes_per_job)
+}  // namespace synergai::experiments
+
 namespace synergai::app {
 namespace {
 
@@ -48,33 +55,6 @@ struct Cell {
   std::string outcome;  // empty: measured; else why not
 };
 
-nlohmann::json to_json(const experiments::ScaleFigures& f) {
-  return {{"setup_cpu_s", f.setup_cpu_s},   {"load_cpu_s", f.load_cpu_s},     {"dictionary_mib", f.dictionary_mib},
-          {"run_cpu_s", f.run_cpu_s},       {"placements", f.placements},     {"placements_per_cpu_s", f.placements_per_cpu_s},
-          {"drain_s", f.drain_s},           {"rounds", f.rounds},             {"round_p50_ms", f.round_p50_ms},
-          {"round_p99_ms", f.round_p99_ms}, {"round_max_ms", f.round_max_ms}, {"peak_rss_mib", f.peak_rss_mib},
-          {"bytes_per_job", f.bytes_per_job}};
-}
-
-experiments::ScaleFigures from_json(const nlohmann::json& j, const experiments::ScaleSpec& spec) {
-  experiments::ScaleFigures f;
-  f.spec = spec;
-  f.setup_cpu_s = j.at("setup_cpu_s");
-  f.load_cpu_s = j.at("load_cpu_s");
-  f.dictionary_mib = j.at("dictionary_mib");
-  f.run_cpu_s = j.at("run_cpu_s");
-  f.placements = j.at("placements");
-  f.placements_per_cpu_s = j.at("placements_per_cpu_s");
-  f.drain_s = j.at("drain_s");
-  f.rounds = j.at("rounds");
-  f.round_p50_ms = j.at("round_p50_ms");
-  f.round_p99_ms = j.at("round_p99_ms");
-  f.round_max_ms = j.at("round_max_ms");
-  f.peak_rss_mib = j.at("peak_rss_mib");
-  f.bytes_per_job = j.at("bytes_per_job");
-  return f;
-}
-
 // Runs one cell in a child process; the child writes its figures as JSON to a pipe.
 Cell run_cell(const config::Testbed& base, const config::Dictionary& dictionary, const experiments::ScaleSpec& spec,
               double limit_s) {
@@ -88,7 +68,7 @@ Cell run_cell(const config::Testbed& base, const config::Dictionary& dictionary,
     ::close(fds[0]);
     std::string out;
     try {
-      out = to_json(experiments::measure_scale(base, dictionary, spec)).dump();
+      out = nlohmann::json(experiments::measure_scale(base, dictionary, spec)).dump();
     } catch (const std::exception& e) {
       out = nlohmann::json{{"error", e.what()}}.dump();
     }
@@ -131,7 +111,10 @@ Cell run_cell(const config::Testbed& base, const config::Dictionary& dictionary,
   try {
     auto j = nlohmann::json::parse(text);
     if (j.contains("error")) cell.outcome = "error: " + j["error"].get<std::string>();
-    else cell.figures = from_json(j, spec);
+    else {
+      cell.figures = j.get<experiments::ScaleFigures>();
+      cell.figures->spec = spec;
+    }
   } catch (const std::exception& e) {
     cell.outcome = fmt::format("no result (exit status {}): {}", status, e.what());
   }
@@ -215,7 +198,7 @@ int bench(const BenchArgs& a) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : cells) {
       nlohmann::json j{{"policy", c.spec.policy}, {"workers", c.spec.workers}, {"jobs", c.spec.jobs}};
-      if (c.figures) j.update(to_json(*c.figures));
+      if (c.figures) j.update(nlohmann::json(*c.figures));
       else j["outcome"] = c.outcome;
       out.push_back(std::move(j));
     }

@@ -39,13 +39,6 @@ double rss_bytes() {
   return resident * static_cast<double>(::sysconf(_SC_PAGESIZE));
 }
 
-double percentile_ms(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)] * 1000.0;
-}
-
 }  // namespace
 
 ScaleInputs scale_inputs(const config::Testbed& base, const config::Dictionary& base_dictionary, const ScaleSpec& spec) {
@@ -147,9 +140,10 @@ ScaleFigures measure_scale(const config::Testbed& base, const config::Dictionary
   f.drain_s = last - first;
   const auto& rounds = *options.round_times;
   f.rounds = rounds.size();
-  f.round_p50_ms = percentile_ms(rounds, 0.50);
-  f.round_p99_ms = percentile_ms(rounds, 0.99);
-  f.round_max_ms = rounds.empty() ? 0 : *std::max_element(rounds.begin(), rounds.end()) * 1000.0;
+  const auto round = stats::summarize(rounds);
+  f.round_p50_ms = round.p50 * 1000.0;
+  f.round_p99_ms = round.p99 * 1000.0;
+  f.round_max_ms = round.max * 1000.0;
   f.peak_rss_mib = peak_rss_bytes() / (1024.0 * 1024.0);
   f.bytes_per_job = std::max(0.0, peak_rss_bytes() - rss_before) / static_cast<double>(spec.jobs);
   return f;
