@@ -612,6 +612,7 @@ Response Service::submit(const Request& r) {
 Response Service::list(const std::map<std::string, std::string>& query) {
   std::optional<JobState> state;
   std::size_t limit = 100, offset = 0;
+  std::optional<std::uint64_t> after;  // `continue`: the jobs submitted after this one
   for (const auto& [key, value] : query) {
     if (key == "state") {
       state = parse_job_state(value);
@@ -624,24 +625,40 @@ Response Service::list(const std::map<std::string, std::string>& query) {
       auto v = parse_count(value, std::numeric_limits<long long>::max());
       if (!v) return error(400, "expected a whole number", "offset");
       offset = static_cast<std::size_t>(*v);
+    } else if (key == "continue") {
+      auto v = parse_count(value, std::numeric_limits<long long>::max());
+      if (!v) return error(400, "expected the \"continue\" of a previous page", "continue");
+      after = static_cast<std::uint64_t>(*v);
     } else {
-      return error(400, fmt::format("unknown parameter \"{}\" (known: state, limit, offset)", key), key);
+      return error(400, fmt::format("unknown parameter \"{}\" (known: state, limit, offset, continue)", key), key);
     }
   }
+  if (after && offset > 0) return error(400, "give offset or continue, not both", "continue");
   std::lock_guard lock{mutex_};
   expire(now());
   json items = json::array();
-  std::size_t total = 0;
-  for (const auto& [_, id] : order_) {
+  std::size_t total = 0, skipped = 0;
+  std::uint64_t last = 0;
+  bool more = false;
+  for (const auto& [seq, id] : order_) {
     const auto* shown = visible(jobs_.at(id));
     if (!shown) continue;  // its submission is not answered yet
     const auto& r = *shown;
     if (state && r.state != *state) continue;
-    if (total >= offset && items.size() < limit) items.push_back(job_json(r));
     ++total;
+    if ((after && seq <= *after) || skipped++ < offset) continue;
+    if (items.size() < limit) {
+      items.push_back(job_json(r));
+      last = seq;
+    } else {
+      more = true;
+    }
   }
   json body{{"jobs", items}, {"total", total}, {"offset", offset}, {"limit", limit}};
-  body["next_offset"] = offset + items.size() < total ? json(offset + items.size()) : json(nullptr);
+  body["next_offset"] = !after && more ? json(offset + items.size()) : json(nullptr);
+  // A position in submission order rather than a count: jobs forgotten or
+  // submitted between two pages neither shift nor repeat the next one.
+  body["continue"] = more ? json(std::to_string(last)) : json(nullptr);
   return json_response(200, body);
 }
 
