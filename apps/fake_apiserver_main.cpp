@@ -9,7 +9,7 @@
 // 410 on resume) and --request-log writes every request it answered at stop,
 // for fault-injection runs (tests/soak/soak.py).
 #include "config/testbed.hpp"
-#include "kube/fake_apiserver.hpp"
+#include "testing/fake_apiserver.hpp"
 #include "kube/job_status.hpp"
 #include "kube/kubeconfig.hpp"
 #include "profiling/campaign.hpp"

@@ -21,7 +21,10 @@
 //
 // One thread accepts, one thread serves each connection (blocking I/O), one
 // thread runs the job controller and the node agent. Everything is reached
-// through this class.
+// through this class; inside, its parts are the store (testing/fake_store.hpp),
+// the controllers (testing/fake_controllers.hpp), the fault reactors
+// (testing/fake_faults.hpp) and the routes (testing/fake_routes.hpp). It is a
+// test tool: the synergai program does not link it.
 #pragma once
 
 #include "kube/tls_cert.hpp"

@@ -1,4 +1,4 @@
-#include "kube/fake_discovery.hpp"
+#include "testing/fake_discovery.hpp"
 
 #include <fmt/format.h>
 

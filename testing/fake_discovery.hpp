@@ -3,7 +3,7 @@
 // versions and resources the server has (legacy discovery: /api, /api/v1,
 // /apis, /apis/batch, /apis/batch/v1), and the OpenAPI v3 documents kubectl
 // reads to learn that the server validates fields itself (fieldValidation).
-// They describe exactly what kube/fake_apiserver.cpp serves, no more: a
+// They describe exactly what testing/fake_routes.cpp serves, no more: a
 // resource or verb listed here is one its routes answer. Beside them, the
 // field names of a Job, which the server checks for fieldValidation.
 #pragma once

@@ -1,4 +1,4 @@
-#include "kube/fake_query.hpp"
+#include "testing/fake_query.hpp"
 
 #include "kube/kubeconfig.hpp"
 

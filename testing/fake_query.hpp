@@ -1,5 +1,5 @@
 // Request query parameters read the way the Kubernetes API server reads them,
-// for the fake API server's routes (kube/fake_apiserver.cpp). Real clients
+// for the fake API server's routes (testing/fake_routes.cpp). Real clients
 // (kubectl, the official Python client, client-go) spell the same option in
 // different ways, so each rule below follows the API server, not one client:
 //   - booleans (watch, allowWatchBookmarks): absent, "0" and "false" in any

@@ -4,7 +4,7 @@
 
 #include "config/testbed.hpp"
 #include "kube/client.hpp"
-#include "kube/fake_apiserver.hpp"
+#include "testing/fake_apiserver.hpp"
 #include "kube/manifest.hpp"
 #include "tests/support.hpp"
 

@@ -1,7 +1,7 @@
-// Query parameters as the Kubernetes API server reads them (kube/fake_query):
+// Query parameters as the Kubernetes API server reads them (testing/fake_query):
 // booleans, integers, label and field selectors, continue tokens, list and
 // delete options, without a server.
-#include "kube/fake_query.hpp"
+#include "testing/fake_query.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>

@@ -3,7 +3,7 @@
 // and the official Python client (tests/kube/python_client_probe.py). Both are
 // Debian packages that scripts/install-deps installs; a missing client fails
 // the test, it never passes without having run.
-#include "kube/fake_apiserver.hpp"
+#include "testing/fake_apiserver.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>

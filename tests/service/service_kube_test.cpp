@@ -9,7 +9,7 @@
 //     and the same server: every job finishes, no Job is created twice.
 #include "config/testbed.hpp"
 #include "kube/client.hpp"
-#include "kube/fake_apiserver.hpp"
+#include "testing/fake_apiserver.hpp"
 #include "kube/kubeconfig.hpp"
 #include "kube/manifest.hpp"
 #include "service/http_client.hpp"
