@@ -3,8 +3,8 @@
 // arrivals file, both made by experiments/scenario.hpp).
 #pragma once
 
-#include "actors/timeline.hpp"
-#include "messages/runtime.hpp"
+#include "messages/timeline.hpp"
+#include "messages/protocol.hpp"
 
 #include <caf/event_based_actor.hpp>
 

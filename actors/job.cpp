@@ -40,6 +40,7 @@ job_actor::behavior_type job(job_actor::stateful_pointer<JobActorState> self, Jo
   self->state.recorder = std::move(recorder);
   self->send(self->state.recorder, record_atom::value, self->state.record);
   return {
+      // Applies a legal change and records it; an illegal one becomes an anomaly.
       [=](transit_atom, Transition t) {
         auto& r = self->state.record;
         if (!is_legal_transition(r.state, t.to)) {
@@ -51,7 +52,6 @@ job_actor::behavior_type job(job_actor::stateful_pointer<JobActorState> self, Jo
         self->send(self->state.recorder, record_atom::value, r);
         if (is_terminal(r.state)) self->quit();
       },
-      [=](get_atom) { return self->state.record; },
   };
 }
 

@@ -5,7 +5,7 @@
 // a long-running service must not keep one actor per job it ever saw.
 #pragma once
 
-#include "messages/runtime.hpp"
+#include "messages/protocol.hpp"
 
 namespace synergai {
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "actors/policies/policy.hpp"
-#include "messages/runtime.hpp"
+#include "messages/protocol.hpp"
 
 #include <memory>
 

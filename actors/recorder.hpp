@@ -1,11 +1,14 @@
 // The recorder: receives every job record after each transition, anomalies
 // (protocol violations such as illegal transitions) and the decision log, and
-// keeps them in a RunLog that the runtime reads once the run is over.
+// keeps them in a RunLog that the runtime reads once the run is over — or, in
+// the service, hands each record to the service's table.
 #pragma once
 
-#include "messages/runtime.hpp"
+#include "messages/protocol.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,12 +24,17 @@ struct RunLog {
   std::vector<std::string> anomalies;
   std::vector<TraceEvent> trace;
   std::atomic<std::size_t> terminal{0};  // jobs in a terminal state
-  // Called by the recorder with every record, after it is stored (the
-  // service's journal and metrics). Set before the recorder is spawned.
+  std::condition_variable terminal_changed;  // notified under `mutex` when `terminal` grows
+  // Set before the recorder is spawned: every record goes to it instead of
+  // `jobs` (the service: its job table is the one copy outside the job
+  // actors, with a retention; a run reads `jobs` at its end).
   std::function<void(const JobRecord&)> on_record;
-  // Drop a job's record once it is terminal (after on_record): the service
-  // keeps its own table with a retention; a run reads every record at its end.
-  bool forget_finished = false;
+
+  // Waits until `n` jobs are terminal or `deadline` passes; true if they are.
+  bool wait_terminal(std::size_t n, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock{mutex};
+    return terminal_changed.wait_until(lock, deadline, [&] { return terminal >= n; });
+  }
 };
 
 struct RecorderState {

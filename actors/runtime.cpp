@@ -1,10 +1,6 @@
 #include "actors/runtime.hpp"
 
 #include "actors/arrival.hpp"
-#include "actors/policies/policy.hpp"
-#include "actors/policy_host.hpp"
-#include "actors/simulated_executor.hpp"
-#include "actors/worker.hpp"
 #include "support/errors.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -15,51 +11,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <thread>
+#include <set>
 
 namespace synergai {
 namespace {
-
-// Everything a run spawns, so that it can be shut down as a whole.
-struct Ensemble {
-  urgency_actor urgency;
-  policy_actor policy;
-  executor_actor executor;
-  recorder_actor recorder;
-  std::vector<worker_actor> workers;
-
-  void shut_down() {
-    for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(urgency, caf::exit_reason::user_shutdown);  // its unfinished job actors end unreferenced
-    caf::anon_send_exit(policy, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(executor, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
-  }
-};
-
-Ensemble spawn_ensemble(caf::actor_system& sys, const config::Testbed& testbed, const config::Dictionary& dictionary,
-                        std::vector<JobSpec> jobs, const RuntimeOptions& options, const Timeline& timeline,
-                        std::shared_ptr<RunLog> log, const ExecutorFactory& make_executor) {
-  auto performance = std::make_shared<const Performance>(testbed, dictionary);
-  auto policy = std::shared_ptr<Policy>{make_policy(options.policy, PolicyContext{performance, options.policy_options})};
-  Ensemble e;
-  e.recorder = sys.spawn(recorder, std::move(log));
-  e.executor = make_executor ? make_executor(sys, performance, timeline)
-                             : executor_actor{sys.spawn(simulated_executor,
-                                                        SimulationConfig{options.seed, options.noise_sigma,
-                                                                         options.failure_probability, timeline},
-                                                        performance)};
-  UrgencyConfig uc{options.tick, options.late_jobs, options.head_of_line_blocking, timeline, options.round_times,
-                   options.plan_by_snapshot ? PlanMode::snapshot : policy->mode()};
-  e.policy = sys.spawn(policy_host, std::move(policy));
-  e.urgency = sys.spawn(urgency, uc, performance, e.policy, e.recorder, options.trace);
-  for (const auto& node : testbed.nodes)
-    e.workers.push_back(sys.spawn(worker, WorkerConfig{node, options.reservation_ttl, timeline}, e.executor,
-                                  e.urgency, e.recorder, options.trace));
-  caf::anon_send(e.urgency, connect_atom::value, e.workers);
-  sys.spawn(arrival, std::move(jobs), e.urgency, timeline);
-  return e;
-}
 
 RunResult collect(RunLog& log) {
   std::lock_guard lock{log.mutex};
@@ -110,7 +65,8 @@ RunResult run_virtual(const config::Testbed& testbed, const config::Dictionary& 
   auto& clock = sched.clock();
   Timeline timeline{clock.now(), TimePoint{}};
   auto log = std::make_shared<RunLog>();
-  auto ensemble = spawn_ensemble(sys, testbed, dictionary, std::move(jobs), options, timeline, log, {});
+  Ensemble ensemble{sys, testbed, dictionary, options, timeline, log};
+  sys.spawn(arrival, std::move(jobs), ensemble.urgency(), timeline);
   sched.run();
   while (log->terminal < expected) {
     if (!clock.has_pending_timeout()) {
@@ -141,11 +97,10 @@ RunResult run_realtime(const config::Testbed& testbed, const config::Dictionary&
   caf::actor_system sys{cfg};
   Timeline timeline{sys.clock().now(), TimePoint{}};
   auto log = std::make_shared<RunLog>();
-  auto ensemble = spawn_ensemble(sys, testbed, dictionary, std::move(jobs), options, timeline, log, executor);
+  Ensemble ensemble{sys, testbed, dictionary, options, timeline, log, executor};
+  sys.spawn(arrival, std::move(jobs), ensemble.urgency(), timeline);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(time_limit);
-  while (log->terminal < expected && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  bool complete = log->terminal >= expected;
+  bool complete = log->wait_terminal(expected, deadline);
   ensemble.shut_down();
   sys.await_all_actors_done();
   if (!complete)

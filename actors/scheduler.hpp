@@ -1,7 +1,7 @@
 // The long-lived online phase for the cluster service: the same ensemble as
-// run_realtime (urgency, policy, one worker per node, executor, recorder) on
-// CAF's work-stealing scheduler and the real clock, without an arrival actor:
-// jobs come one by one through submit(), from any thread.
+// run_realtime (actors/ensemble.hpp) on CAF's work-stealing scheduler and the
+// real clock, without an arrival actor: jobs come one by one through
+// submit(), from any thread.
 //
 // Instants are on a Timeline whose origin is the Unix time read once at start
 // (the only wall-clock reading of the online phase), so TimePoint is seconds
@@ -21,7 +21,7 @@ namespace synergai {
 
 struct SchedulerOptions {
   RuntimeOptions runtime;
-  double speedup = 1;  // simulated executor only
+  double speedup = 1;  // simulated executor only (RuntimeOptions::speedup)
 };
 
 class Scheduler {
@@ -41,9 +41,9 @@ class Scheduler {
   // Puts a job that was placed or running before a restart back on `node` in
   // `config` (queued like submit() if that worker is not free).
   void resume(const JobSpec& spec, const std::string& node, const ExecConfig& config);
-  // Cancels a queued job (the urgency actor) or a running one (the executor).
-  void cancel_queued(const std::string& job_id);
-  void cancel_running(const std::string& job_id);
+  // Cancels a job, once: the urgency actor cancels it if it is queued, else
+  // hands the request to the worker holding it. A finished job stays as it is.
+  void cancel(const std::string& job_id);
   // Stops every actor and waits for them; idempotent.
   void stop();
 
@@ -54,11 +54,7 @@ class Scheduler {
   std::unique_ptr<caf::actor_system> system_;
   Timeline timeline_;
   std::shared_ptr<RunLog> log_;
-  urgency_actor urgency_;
-  policy_actor policy_;
-  executor_actor executor_;
-  recorder_actor recorder_;
-  std::vector<worker_actor> workers_;
+  std::unique_ptr<Ensemble> ensemble_;
   bool stopped_ = false;
 };
 

@@ -129,8 +129,7 @@ void finish_plan(self_ptr self) {
   auto& s = self->state;
   s.planning = false;
   if (s.config.round_times)
-    s.config.round_times->push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - s.round_started).count());
+    s.config.round_times(std::chrono::duration<double>(std::chrono::steady_clock::now() - s.round_started).count());
   if (s.replan_requested) {
     s.replan_requested = false;
     replan(self);
@@ -417,14 +416,14 @@ void announce(self_ptr self, const JobSpec& spec) {
     const auto at = now(self);
     self->state.trace(self, at, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
     if (const Entry* e = entry_of(self, spec.id); e && !e->pinned)
-      self->send(self->state.policy, submit_atom::value, evaluate(*e, at), Snapshot{at, {}, {}});
+      self->send(self->state.policy, enqueued_atom::value, evaluate(*e, at), Snapshot{at, {}, {}});
     return;
   }
   auto snap = snapshot(self);
   auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
                          [&](const QueuedJob& j) { return j.spec.id == spec.id; });
   self->state.trace(self, snap.now, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
-  if (it != snap.queue.end()) self->send(self->state.policy, submit_atom::value, *it, snap);
+  if (it != snap.queue.end()) self->send(self->state.policy, enqueued_atom::value, *it, snap);
 }
 
 void accept(self_ptr self, const JobSpec& spec) {
@@ -545,6 +544,7 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
   }
   s.available = s.views.size();
   return {
+      // The workers, once, in testbed order.
       [=](connect_atom, std::vector<worker_actor> workers) {
         if (workers.size() != self->state.views.size()) {
           self->send(self->state.recorder, anomaly_atom::value,
@@ -553,14 +553,11 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
         }
         self->state.workers = std::move(workers);
       },
-      [=](submit_atom, JobSpec spec) {
-        // A job is submitted when the queue receives it; stamping it with this
-        // actor's clock keeps every instant of a job on one clock.
-        spec.submitted_at = now(self);
-        accept(self, spec);
-      },
-      [=](resubmit_atom, const JobSpec& spec) { accept(self, spec); },
+      // A new job joins the queue and a round follows.
+      [=](submit_atom, const JobSpec& spec) { accept(self, spec); },
+      // A job placed or running before a restart goes back to its node.
       [=](resume_atom, const JobSpec& spec, const Candidate& where) { resume(self, spec, where); },
+      // The periodic re-evaluation, scheduled only while jobs wait.
       [=](tick_atom) {
         self->state.ticking = false;
         if (self->state.queue.empty()) return;
@@ -568,6 +565,7 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
         replan(self);
         schedule_tick(self);
       },
+      // A worker is free: a job waiting to resume on it goes first, then a round.
       [=](released_atom, WorkerEvent e) {
         if (auto index = worker_index(self, e.node)) {
           set_available(self, *index, true);
@@ -581,12 +579,18 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
         if (auto index = worker_index(self, e.node)) resume_waiting(self, *index);
         replan(self);
       },
+      // The job's owner cancels it: this actor while it is queued (or waits to
+      // resume), its worker once placed. A job no one holds has ended already.
       [=](cancel_atom, const std::string& job_id) {
+        auto& s = self->state;
         if (const Entry* e = entry_of(self, job_id)) {
           self->send(e->job, transit_atom::value,
                      Transition{JobState::cancelled, now(self), {}, std::nullopt, "cancelled by request"});
           remove_entry(self, job_id);
+          return;
         }
+        for (std::size_t i = 0; i < s.views.size(); ++i)
+          if (s.views[i].job_id == job_id) return self->send(s.workers[i], cancel_atom::value, job_id);
       },
   };
 }

@@ -14,14 +14,15 @@
 // in that order and stops when no worker is free (docs/architecture.md).
 #pragma once
 
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 #include "actors/policies/policy.hpp"
 #include "actors/recorder.hpp"
-#include "actors/timeline.hpp"
-#include "messages/runtime.hpp"
+#include "messages/timeline.hpp"
+#include "messages/protocol.hpp"
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,9 +34,11 @@ namespace synergai {
 
 enum class LateJobs { run, drop };  // what to do with inevitably late jobs
 
-// Wall-clock seconds of each planning round (snapshot, the policy's plan and
-// the reservations it leads to): what `synergai bench-scheduler` reports.
-using RoundTimes = std::shared_ptr<std::vector<double>>;
+// Called with the wall-clock seconds of each planning round (snapshot, the
+// policy's plan and the reservations it leads to), on the urgency actor's
+// thread: `synergai bench-scheduler` collects them, the service's /metrics
+// keeps a histogram. It must not block.
+using RoundTimes = std::function<void(double seconds)>;
 
 struct UrgencyConfig {
   Seconds tick{1};

@@ -21,12 +21,22 @@ void transit(worker_actor::stateful_pointer<WorkerState> self, JobState to, Time
 void release(worker_actor::stateful_pointer<WorkerState> self, TimePoint at, bool ran) {
   auto& s = self->state;
   s.phase = Phase::idle;
+  s.executing = false;
+  s.cancel_requested = false;
   self->send(s.urgency, released_atom::value, WorkerEvent{s.config.node.name, s.job_id, at, ran});
   s.job_id.clear();
   s.job = nullptr;
 }
 
+// Runs the held job, unless it was cancelled before it could run.
 void run(worker_actor::stateful_pointer<WorkerState> self, const Placement& p) {
+  auto& s = self->state;
+  if (s.cancel_requested) {
+    auto at = now(self);
+    transit(self, JobState::cancelled, at, "cancelled by request");
+    return release(self, at, true);
+  }
+  s.executing = true;
   self->send(self->state.executor, run_atom::value, RunRequest{p.job, self->state.config.node.name, p.config},
              caf::actor_cast<execution_listener>(self));
 }
@@ -44,6 +54,7 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> s
   s.trace = Tracer{recorder, tracing, "worker:" + s.config.node.name};
   s.current_mode = s.config.node.default_mode;
   return {
+      // Granted only when idle; the grant expires unless a start follows.
       [=](reserve_atom, const std::string& job_id) {
         auto& s = self->state;
         bool granted = s.phase == Phase::idle;
@@ -55,12 +66,14 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> s
         }
         return granted;
       },
+      // The grant `token` ends if no start came: the worker is free again.
       [=](expire_atom, std::uint64_t token) {
         auto& s = self->state;
         if (s.phase != Phase::reserved || token != s.reservation) return;  // started meanwhile
         s.trace(self, now(self), "reservation_expired", [&] { return nlohmann::json{{"job", s.job_id}}; });
         release(self, now(self), false);
       },
+      // Runs the reserved job, switching the power mode first if it needs another.
       [=](start_atom, Placement p, job_actor job) {
         auto& s = self->state;
         auto at = now(self);
@@ -96,6 +109,15 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> s
                   release(self, at, true);
                 });
       },
+      // Once executing, the executor ends the run as cancelled; before (a power
+      // mode being applied), the job is cancelled instead of run.
+      [=](cancel_atom, const std::string& job_id) {
+        auto& s = self->state;
+        if (s.phase == Phase::idle || s.job_id != job_id || s.cancel_requested) return;  // ended meanwhile
+        s.cancel_requested = true;
+        if (s.executing) self->send(s.executor, cancel_atom::value, job_id);
+      },
+      // The executor began the run: the job is running.
       [=](started_atom, const std::string& job_id, TimePoint at) {
         if (self->state.phase != Phase::busy || job_id != self->state.job_id) {
           anomaly(self, fmt::format("start report for {}, which it is not running", job_id));
@@ -103,6 +125,7 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> s
         }
         transit(self, JobState::running, at);
       },
+      // The run ended: the job takes its outcome and the worker is free.
       [=](finished_atom, ExecutionOutcome outcome) {
         if (self->state.phase != Phase::busy || outcome.job_id != self->state.job_id) {
           anomaly(self, fmt::format("finish report for {}, which it is not running", outcome.job_id));

@@ -6,9 +6,9 @@
 #pragma once
 
 #include "actors/recorder.hpp"
-#include "actors/timeline.hpp"
+#include "messages/timeline.hpp"
 #include "messages/node.hpp"
-#include "messages/runtime.hpp"
+#include "messages/protocol.hpp"
 
 #include <optional>
 
@@ -31,6 +31,8 @@ struct WorkerState {
   Phase phase = Phase::idle;
   std::string job_id;
   std::uint64_t reservation = 0;  // token of the latest reservation
+  bool executing = false;         // the run request went to the executor
+  bool cancel_requested = false;  // cancel the held job before it runs
   job_actor job;
   static inline const char* name = "worker";
 };

@@ -87,8 +87,8 @@ KubernetesExecutor kubernetes_executor(const config::ServiceConfig& c, const con
   kube::ClientOptions options;
   options.rate_limit = kube::RateLimit{k.api_qps, k.api_burst};
   options.clock = out.clock;
-  log::info("serve", "kubernetes executor: {} ({}), namespace {}", credentials.server, credentials.origin,
-            credentials.namespace_name);
+  log::info("serve", "kubernetes executor",
+            {{"server", credentials.server}, {"credentials", credentials.origin}, {"namespace", credentials.namespace_name}});
   auto client = std::make_shared<kube::Client>(credentials, options);
   auto listed = std::make_shared<std::atomic<bool>>(false);
   kube::BridgeOptions bridge;
@@ -96,12 +96,14 @@ KubernetesExecutor kubernetes_executor(const config::ServiceConfig& c, const con
   bridge.manifest.ttl_seconds_after_finished = k.job_ttl_seconds;
   out.on_listed = std::make_shared<std::function<void(const std::vector<kube::JobPlacement>&)>>();
   bridge.on_listed = [listed, forward = out.on_listed](const std::vector<kube::JobPlacement>& jobs) {
-    log::info("serve", "kubernetes executor: {} Jobs of ours listed; ready", jobs.size());
+    log::info("serve", "kubernetes executor ready: our Jobs listed", {{"jobs", jobs.size()}});
     if (*forward) (*forward)(jobs);
     *listed = true;
   };
   out.factory = [client, testbed, bridge](caf::actor_system& sys, std::shared_ptr<const Performance>,
-                                          const Timeline&) { return kube::spawn_kube_bridge(sys, client, testbed, bridge); };
+                                          const Timeline& timeline) {
+    return kube::spawn_kube_bridge(sys, client, testbed, timeline, bridge);
+  };
   out.api_errors = [client] {
     auto s = client->stats();
     std::uint64_t n = s.transport_errors;
@@ -128,12 +130,13 @@ void profile_this_machine(const config::ServiceConfig& c, const config::Testbed&
   auto folder = c.dictionary;
   folder.replace_extension();
   folder += "-campaign";
-  log::info("serve", "no measured dictionary at {}: profiling this machine first ({} runs of {} queries, campaign in "
-            "{}; about half a minute)", c.dictionary.string(), plan.size(), local.queries, folder.string());
+  log::info("serve", "no measured dictionary: profiling this machine first (about half a minute)",
+            {{"dictionary", c.dictionary.string()}, {"runs", plan.size()}, {"queries", local.queries},
+             {"campaign", folder.string()}});
   profiling::CampaignOptions options;
   options.out = folder;
   options.resume = std::filesystem::exists(folder / "journal.jsonl");
-  options.progress = [](const std::string& line, bool) { log::info("serve", "profiling: {}", line); };
+  options.progress = [](const std::string& line, bool) { log::info("serve", "profiling", {{"progress", line}}); };
   auto r = profiling::run_campaign(testbed, plan, executor, options);
   if (!r.failed.empty())
     throw RuntimeError{fmt::format("profiling this machine failed for {} of {} runs:\n{}", r.failed.size(), r.planned,
@@ -142,8 +145,8 @@ void profile_this_machine(const config::ServiceConfig& c, const config::Testbed&
   std::string text{std::istreambuf_iterator<char>{in}, {}};
   if (text.empty()) throw RuntimeError{fmt::format("{}: the campaign wrote no dictionary", folder.string())};
   write_file_atomically(c.dictionary, text);
-  log::info("serve", "dictionary {}: {} points measured on this machine", c.dictionary.string(),
-            r.dictionary.points().size());
+  log::info("serve", "dictionary measured on this machine",
+            {{"dictionary", c.dictionary.string()}, {"points", r.dictionary.points().size()}});
 }
 
 // Jobs as `synergai engine run` children pinned to their node's CPUs.
@@ -226,19 +229,17 @@ int serve(const ServeArgs& a) {
     probes->start();
     log::info("serve", "probes and metrics on http://{}:{}", config.listen_probes->host, probes->port());
   }
-  log::info("serve", "listening on http://{}:{} (policy {}, executor {}, journal {})", config.listen.host,
-            server.port(), config.policy, config::to_string(config.executor), config.journal.string());
   std::fflush(stdout);
 
   int received = 0;
   sigwait(&signals, &received);
-  log::info("serve", "{}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  log::info("serve", "stopping", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   if (kubernetes.clock) kubernetes.clock->stop();  // API requests give up instead of waiting to retry
   server.stop();
   if (probes) probes->stop();
   if (auto unwritten = svc.stop(); unwritten > 0) {
-    log::error("serve", "stopped with {} transition(s) the journal could not write: the journal is behind the "
-               "jobs' last states", unwritten);
+    log::error("serve", "stopped with transitions the journal could not write: the journal is behind the jobs' "
+               "last states", {{"transitions", unwritten}});
     return exit_runtime_failure;
   }
   log::info("serve", "stopped");

@@ -1,6 +1,6 @@
 #include "experiments/scheduler_bench.hpp"
 
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 #include "actors/runtime.hpp"
 #include "experiments/scenario.hpp"
 #include "support/errors.hpp"
@@ -123,8 +123,9 @@ ScaleFigures measure_scale(const config::Testbed& base, const config::Dictionary
   RuntimeOptions options;
   options.policy = spec.policy;
   options.seed = spec.seed;
-  options.round_times = std::make_shared<std::vector<double>>();
-  options.round_times->reserve(static_cast<std::size_t>(spec.jobs) * 2);
+  std::vector<double> rounds;
+  rounds.reserve(static_cast<std::size_t>(spec.jobs) * 2);
+  options.round_times = [&rounds](double seconds) { rounds.push_back(seconds); };
   double rss_before = rss_bytes();
   double c3 = cpu_seconds();
   auto result = run_virtual(in.testbed, loaded, in.jobs, options);
@@ -138,7 +139,6 @@ ScaleFigures measure_scale(const config::Testbed& base, const config::Dictionary
   }
   f.placements_per_cpu_s = f.run_cpu_s > 0 ? static_cast<double>(f.placements) / f.run_cpu_s : 0;
   f.drain_s = last - first;
-  const auto& rounds = *options.round_times;
   f.rounds = rounds.size();
   const auto round = stats::summarize(rounds);
   f.round_p50_ms = round.p50 * 1000.0;

@@ -16,52 +16,9 @@
 #include <set>
 #include <thread>
 
-namespace synergai::kube::detail {
-
-using job_event_atom = caf::atom_constant<caf::atom("kjobevent")>;
-using job_list_atom = caf::atom_constant<caf::atom("kjoblist")>;
-using create_atom = caf::atom_constant<caf::atom("kcreate")>;
-using delete_atom = caf::atom_constant<caf::atom("kdelete")>;
-using patch_atom = caf::atom_constant<caf::atom("kpatch")>;
-
-struct JobEventMsg {
-  std::string type;
-  nlohmann::json object;
-};
-struct JobListMsg {
-  std::vector<nlohmann::json> items;
-  std::uint64_t resource_version = 0;
-};
-struct CreateMsg {
-  std::string job_id;
-  nlohmann::json manifest;
-  bool replace = false;  // delete an earlier Job of the same name first (a retry)
-};
-struct CreateReply {
-  bool ok = false;
-  bool adopted = false;
-  nlohmann::json job;
-  std::string error;
-};
-
-}  // namespace synergai::kube::detail
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::JobEventMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::JobListMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::CreateMsg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::detail::CreateReply)
-
 namespace synergai::kube {
 namespace {
 
-using namespace detail;
-
-using bridge_actor = executor_actor::extend<caf::reacts_to<job_event_atom, JobEventMsg>,
-                                            caf::reacts_to<job_list_atom, JobListMsg>>;
-
-TimePoint wall_now() {
-  return at_seconds(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 std::uint64_t rv_of(const nlohmann::json& obj) {
   if (!obj.is_object()) return 0;
@@ -80,11 +37,13 @@ std::string name_of(const nlohmann::json& obj) {
 
 // --- the request workers: detached actors doing blocking API calls ------------
 
-caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Client> client, PowerModeWait mode_wait) {
+api_request_actor::behavior_type request_worker(api_request_actor::pointer self, std::shared_ptr<Client> client,
+                                                PowerModeWait mode_wait) {
   (void)self;
   return {
-      [=](create_atom, const CreateMsg& m) -> CreateReply {
-        CreateReply r;
+      // Creates the Job, or adopts ours of that name; `replace` deletes it first.
+      [=](create_job_atom, const CreateJob& m) -> CreatedJobReply {
+        CreatedJobReply r;
         try {
           const auto name = name_of(m.manifest);
           const auto ns = m.manifest.value("/metadata/namespace"_json_pointer, client->namespace_name());
@@ -128,7 +87,8 @@ caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Clien
         }
         return r;
       },
-      [=](delete_atom, const std::string& name, const std::string& ns) -> std::string {
+      // Deletes a Job; one already gone is success.
+      [=](delete_job_atom, const std::string& name, const std::string& ns) -> std::string {
         try {
           client->delete_job(name, ns);
         } catch (const ApiError& e) {
@@ -140,7 +100,7 @@ caf::behavior request_worker(caf::event_based_actor* self, std::shared_ptr<Clien
       },
       // Requests the mode and waits for the node agent's report: a job starts
       // only in the mode it was planned for.
-      [=](patch_atom, const std::string& node, int mode) -> std::string {
+      [=](patch_mode_atom, const std::string& node, int mode) -> std::string {
         try {
           auto r = request_power_mode(*client, node, mode, mode_wait);
           if (!r.applied) return r.error;
@@ -167,12 +127,12 @@ class WatchThread {
           v = rv.empty() ? 0 : std::stoull(rv);
         } catch (const std::exception&) {
         }
-        caf::anon_send(b, job_list_atom::value, JobListMsg{items, v});
+        caf::anon_send(b, job_list_atom::value, JobList{items, v});
       }
     };
     h.on_event = [bridge](const WatchEvent& ev) {
       if (auto b = caf::actor_cast<bridge_actor>(bridge))
-        caf::anon_send(b, job_event_atom::value, JobEventMsg{ev.type, ev.object});
+        caf::anon_send(b, job_event_atom::value, JobWatchEvent{ev.type, ev.object});
     };
     watcher_ = std::make_unique<JobWatcher>(*client_, managed_selector(), ns, std::move(h), backoff);
     thread_ = std::thread{[this] { run(); }};
@@ -236,7 +196,8 @@ struct BridgeState {
   std::shared_ptr<Client> client;
   config::Testbed testbed;
   BridgeOptions options;
-  std::vector<caf::actor> workers;
+  Timeline timeline;  // instants of the scheduler's run (Unix seconds in the service)
+  std::vector<api_request_actor> workers;
   std::size_t next_worker = 0;
   std::map<std::string, Tracked> jobs;        // by Job name
   std::map<std::string, std::string> names;   // job id -> Job name
@@ -249,7 +210,9 @@ struct BridgeState {
 
 using bridge_pointer = bridge_actor::stateful_pointer<BridgeState>;
 
-caf::actor next_worker(bridge_pointer self) {
+TimePoint now(bridge_pointer self) { return self->state.timeline.at(self->clock().now()); }
+
+api_request_actor next_worker(bridge_pointer self) {
   auto& st = self->state;
   return st.workers[st.next_worker++ % st.workers.size()];
 }
@@ -292,7 +255,7 @@ void evaluate(bridge_pointer self, const std::string& name, const nlohmann::json
   Tracked& t = it->second;
   if (!is_our_job(obj, t.job_id)) return;
   auto p = job_progress(obj);
-  const auto seen = wall_now();
+  const auto seen = now(self);
   if (p.started) mark_started(self, t, dated(p.started_at, seen));
   if (p.phase == JobProgress::Phase::succeeded) {
     mark_started(self, t, dated(p.started_at ? p.started_at : p.finished_at, seen));
@@ -304,26 +267,26 @@ void evaluate(bridge_pointer self, const std::string& name, const nlohmann::json
 
 void delete_then_cancel(bridge_pointer self, const std::string& name) {
   const auto ns = self->state.options.manifest.namespace_name;
-  self->request(next_worker(self), caf::infinite, delete_atom::value, name, ns)
+  self->request(next_worker(self), caf::infinite, delete_job_atom::value, name, ns)
       .then(
           [=](const std::string& error) {
             if (!error.empty()) log::warn("kube", "deleting Job {}: {}", name, error);
-            finish(self, name, Outcome::cancelled, wall_now(),
+            finish(self, name, Outcome::cancelled, now(self),
                    error.empty() ? "cancelled" : fmt::format("cancelled; deleting the Job failed: {}", error));
           },
           [=](caf::error& e) {
-            finish(self, name, Outcome::cancelled, wall_now(),
+            finish(self, name, Outcome::cancelled, now(self),
                    fmt::format("cancelled; deleting the Job failed: {}", self->system().render(e)));
           });
 }
 
-void on_created(bridge_pointer self, const std::string& name, const CreateReply& r) {
+void on_created(bridge_pointer self, const std::string& name, const CreatedJobReply& r) {
   auto& st = self->state;
   auto it = st.jobs.find(name);
   if (it == st.jobs.end()) return;
   Tracked& t = it->second;
   if (!r.ok) {
-    finish(self, name, t.cancel_requested ? Outcome::cancelled : Outcome::failed, wall_now(),
+    finish(self, name, t.cancel_requested ? Outcome::cancelled : Outcome::failed, now(self),
            t.cancel_requested ? "cancelled" : fmt::format("creating the Job failed: {}", r.error));
     return;
   }
@@ -345,13 +308,14 @@ void on_created(bridge_pointer self, const std::string& name, const CreateReply&
 }
 
 bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> client, config::Testbed testbed,
-                                   BridgeOptions options) {
+                                   Timeline timeline, BridgeOptions options) {
   auto& st = self->state;
   if (options.manifest.namespace_name.empty() || options.manifest.namespace_name == "default")
     options.manifest.namespace_name = client->namespace_name();
   st.client = client;
   st.testbed = std::move(testbed);
   st.options = options;
+  st.timeline = timeline;
   for (int i = 0; i < std::max(options.request_workers, 1); ++i)
     st.workers.push_back(self->spawn<caf::detached + caf::linked>(request_worker, client, options.mode_wait));
   st.watch = std::make_shared<WatchThread>(client, options.manifest.namespace_name, options.watch_backoff,
@@ -359,10 +323,11 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
   self->attach_functor([w = st.watch] { w->stop(); });
 
   return {
+      // Creates the job's Job (or adopts the one a restart left) and follows it.
       [=](run_atom, const RunRequest& req, const execution_listener& listener) {
         auto& st = self->state;
         auto fail_now = [&](const std::string& msg) {
-          self->send(listener, finished_atom::value, ExecutionOutcome{req.job.id, Outcome::failed, wall_now(), msg});
+          self->send(listener, finished_atom::value, ExecutionOutcome{req.job.id, Outcome::failed, now(self), msg});
         };
         const auto* node = st.testbed.find_node(req.node);
         if (!node) return fail_now(fmt::format("the testbed has no node \"{}\"", req.node));
@@ -378,7 +343,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         if (st.jobs.count(name)) return fail_now(fmt::format("job {} is already running as Job {}", req.job.id, name));
         Tracked tracked{req.job.id, name, listener};
         tracked.submitted_at = req.job.submitted_at;
-        tracked.not_before = std::max(wall_now(), req.job.submitted_at);
+        tracked.not_before = std::max(now(self), req.job.submitted_at);
         st.jobs[name] = std::move(tracked);
         st.names[req.job.id] = name;
         bool replace = st.reported.erase(name) > 0;  // a retry
@@ -398,19 +363,20 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
             replace = true;
           }
         }
-        self->request(next_worker(self), caf::infinite, create_atom::value, CreateMsg{req.job.id, manifest, replace})
-            .then([=](const CreateReply& r) { on_created(self, name, r); },
+        self->request(next_worker(self), caf::infinite, create_job_atom::value, CreateJob{req.job.id, manifest, replace})
+            .then([=](const CreatedJobReply& r) { on_created(self, name, r); },
                   [=](caf::error& e) {
-                    on_created(self, name, CreateReply{false, false, nullptr, self->system().render(e)});
+                    on_created(self, name, CreatedJobReply{false, false, nullptr, self->system().render(e)});
                   });
       },
+      // Requests the node's power mode; answers once the node agent applied it.
       [=](mode_atom, const std::string& node_name, int mode) -> caf::result<int> {
         const auto* node = self->state.testbed.find_node(node_name);
         if (!node) return caf::make_error(caf::sec::invalid_argument, "unknown node " + node_name);
         if (!node->find_mode(mode))
           return caf::make_error(caf::sec::invalid_argument, fmt::format("node {} has no mode {}", node_name, mode));
         auto rp = self->make_response_promise<int>();
-        self->request(next_worker(self), caf::infinite, patch_atom::value, node->kubernetes_node, mode)
+        self->request(next_worker(self), caf::infinite, patch_mode_atom::value, node->kubernetes_node, mode)
             .then(
                 [=](const std::string& error) mutable {
                   if (error.empty()) rp.deliver(mode);
@@ -419,6 +385,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
                 [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
       },
+      // Deletes the job's Job and reports the run cancelled.
       [=](cancel_atom, const std::string& job_id) {
         auto& st = self->state;
         auto n = st.names.find(job_id);
@@ -429,7 +396,8 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         if (t.create_done) delete_then_cancel(self, n->second);
         // otherwise on_created deletes it once the create request returns
       },
-      [=](job_event_atom, const JobEventMsg& ev) {
+      // One watch event: a Job of ours moved on, or was deleted.
+      [=](job_event_atom, const JobWatchEvent& ev) {
         auto& st = self->state;
         const auto name = name_of(ev.object);
         if (ev.type == "DELETED") {
@@ -438,8 +406,8 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
           if (it != st.jobs.end() && it->second.create_done && rv_of(ev.object) >= it->second.created_rv) {
             evaluate(self, name, ev.object);  // it may have finished just before
             if (st.jobs.count(name)) {
-              if (it->second.cancel_requested) finish(self, name, Outcome::cancelled, wall_now(), "cancelled");
-              else finish(self, name, Outcome::failed, wall_now(), "the Job was deleted");
+              if (it->second.cancel_requested) finish(self, name, Outcome::cancelled, now(self), "cancelled");
+              else finish(self, name, Outcome::failed, now(self), "the Job was deleted");
             }
           }
           return;
@@ -448,7 +416,8 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         if (rv_of(ev.object) >= rv_of(slot)) slot = ev.object;
         evaluate(self, name, ev.object);
       },
-      [=](job_list_atom, const JobListMsg& list) {
+      // The watch (re)listed our Jobs: follow them, finish the vanished ones.
+      [=](job_list_atom, const JobList& list) {
         auto& st = self->state;
         std::set<std::string> present;
         std::size_t unknown = 0;
@@ -468,7 +437,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
           if (t.create_done && t.created_rv > 0 && t.created_rv <= list.resource_version && !present.count(name))
             gone.push_back(name);
         for (const auto& name : gone)
-          finish(self, name, st.jobs.at(name).cancel_requested ? Outcome::cancelled : Outcome::failed, wall_now(),
+          finish(self, name, st.jobs.at(name).cancel_requested ? Outcome::cancelled : Outcome::failed, now(self),
                  "the Job was deleted");
         if (!st.listed) {
           st.listed = true;
@@ -486,8 +455,8 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
 }  // namespace
 
 executor_actor spawn_kube_bridge(caf::actor_system& system, std::shared_ptr<Client> client, config::Testbed testbed,
-                                 BridgeOptions options) {
-  bridge_actor b = system.spawn(bridge, std::move(client), std::move(testbed), std::move(options));
+                                 const Timeline& timeline, BridgeOptions options) {
+  bridge_actor b = system.spawn(bridge, std::move(client), std::move(testbed), timeline, std::move(options));
   return b;
 }
 

@@ -1,5 +1,5 @@
 // The Kubernetes executor: a CAF actor speaking the executor protocol
-// (messages/execution.hpp) that runs each job as a batch/v1 Job.
+// (messages/protocol.hpp) that runs each job as a batch/v1 Job.
 //
 //   run    -> build the manifest (kube/manifest.hpp), create the Job (or adopt
 //             an existing one of ours), follow it through the Job watch and
@@ -20,7 +20,8 @@
 #include "kube/client.hpp"
 #include "kube/power_mode.hpp"
 #include "kube/manifest.hpp"
-#include "messages/execution.hpp"
+#include "messages/protocol.hpp"
+#include "messages/timeline.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -44,7 +45,8 @@ struct BridgeOptions {
 };
 
 // Spawns the bridge. `client` is shared with its worker actors and watcher.
+// Its instants are read on `timeline` (the scheduler's), never the wall clock.
 executor_actor spawn_kube_bridge(caf::actor_system& system, std::shared_ptr<Client> client,
-                                 config::Testbed testbed, BridgeOptions options = {});
+                                 config::Testbed testbed, const Timeline& timeline, BridgeOptions options = {});
 
 }  // namespace synergai::kube

@@ -23,6 +23,13 @@ class Timeline {
   // `origin` (a reading of the actor clock) is the instant `origin_instant`.
   Timeline(clock_point origin, TimePoint origin_instant) : origin_{origin}, origin_instant_{origin_instant} {}
 
+  // Instants in Unix seconds: the actor clock's reading `now` is this moment's
+  // Unix time (the one wall-clock reading of a real-time run).
+  static Timeline unix_time(clock_point now) {
+    auto unix_now = std::chrono::duration_cast<Seconds>(std::chrono::system_clock::now().time_since_epoch());
+    return Timeline{now, TimePoint{unix_now}};
+  }
+
   TimePoint at(clock_point t) const {
     return origin_instant_ + std::chrono::duration_cast<Seconds>(t - origin_);
   }

@@ -365,7 +365,6 @@ void Service::erase(const std::string& id) {
   if (it == jobs_.end()) return;
   track(&it->second.record, nullptr);
   order_.erase(it->second.seq);
-  cancel_requested_.erase(id);
   jobs_.erase(it);
 }
 
@@ -426,11 +425,6 @@ void Service::observe(const JobRecord& record) {
   }
   track(&slot, &record);
   slot = record;
-  if (cancel_requested_.count(record.spec.id)) {
-    if (record.state == JobState::running || record.state == JobState::starting)
-      scheduler_->cancel_running(record.spec.id);
-    if (is_terminal(record.state)) cancel_requested_.erase(record.spec.id);
-  }
   try {
     entry.line = journal_->enqueue(record, false);
   } catch (const std::exception& e) {
@@ -678,9 +672,7 @@ Response Service::cancel(const std::string& id) {
   const auto& r = it->second.record;
   if (r.state == JobState::cancelled) return json_response(200, job_json(r));
   if (is_terminal(r.state)) return error(409, fmt::format("job {} already {}", id, to_string(r.state)), "id");
-  cancel_requested_.insert(id);
-  scheduler_->cancel_queued(id);
-  if (r.state != JobState::queued) scheduler_->cancel_running(id);
+  scheduler_->cancel(id);  // to the job's owner: the queue, or the worker holding it
   return json_response(202, job_json(r));
 }
 

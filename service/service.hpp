@@ -154,7 +154,6 @@ class Service {
   std::uint64_t accepted_ = 0;    // jobs accepted since start, the journal's included
   std::uint64_t violations_ = 0;  // finished jobs that missed their QoS or did not succeed
   std::uint64_t forgotten_ = 0;   // finished jobs forgotten by the retention
-  std::set<std::string> cancel_requested_;
   std::map<std::string, int> node_mode_;
   struct NodeEvent {
     TimePoint at{};

@@ -1,8 +1,8 @@
 // Single actors under the deterministic test coordinator: the job actor's
-// state machine and the worker's reservation protocol.
+// state machine and the worker's reservation and cancel protocol.
 #include "actors/job.hpp"
 #include "actors/recorder.hpp"
-#include "actors/simulated_executor.hpp"
+#include "executors/simulated/simulated_executor.hpp"
 #include "actors/worker.hpp"
 #include "tests/actors/fixtures.hpp"
 
@@ -48,7 +48,7 @@ struct VirtualSystem {
 // Stands in for the urgency actor: remembers what workers report.
 urgency_actor::behavior_type fake_urgency(urgency_actor::pointer, std::shared_ptr<std::vector<WorkerEvent>> out) {
   return {[](connect_atom, const std::vector<worker_actor>&) {}, [](submit_atom, const JobSpec&) {},
-          [](resubmit_atom, const JobSpec&) {}, [](resume_atom, const JobSpec&, const Candidate&) {}, [](tick_atom) {},
+          [](resume_atom, const JobSpec&, const Candidate&) {}, [](tick_atom) {},
           [=](released_atom, const WorkerEvent& e) { out->push_back(e); }, [](cancel_atom, const std::string&) {}};
 }
 
@@ -126,6 +126,77 @@ BOOST_AUTO_TEST_CASE(a_grant_without_a_start_expires_and_frees_the_worker) {
   for (const auto& a : {caf::actor_cast<caf::actor>(w), caf::actor_cast<caf::actor>(exec), caf::actor_cast<caf::actor>(urgency)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sched->run();
+}
+
+// A worker holding job `id` on `node` in `config`, started through the real
+// reservation protocol; the job actor records every transition.
+struct HeldJob {
+  config::Testbed testbed = test::small_testbed();
+  config::Dictionary dictionary = test::small_dictionary(testbed);  // Performance refers to both
+  worker_actor worker;
+  executor_actor executor;
+  urgency_actor urgency;
+  std::shared_ptr<std::vector<WorkerEvent>> released = std::make_shared<std::vector<WorkerEvent>>();
+};
+
+void start_held_job(VirtualSystem& v, HeldJob& h, const std::string& id, std::size_t node, ExecConfig config) {
+  const auto& tb = h.testbed;
+  auto perf = std::make_shared<const Performance>(tb, h.dictionary);
+  Timeline timeline{v.sched->clock().now(), TimePoint{}};
+  h.urgency = v.sys->spawn(fake_urgency, h.released);
+  h.executor = v.sys->spawn(simulated_executor, SimulationConfig{1, 0, 0, timeline}, perf);
+  h.worker = v.sys->spawn(worker, WorkerConfig{tb.nodes[node], Seconds{5}, timeline}, h.executor, h.urgency, v.rec, false);
+  JobSpec spec{id, "e1", 100, Seconds{60}, at_seconds(0)};
+  auto j = v.sys->spawn(job, spec, v.rec);
+  caf::anon_send(j, transit_atom::value, Transition{JobState::placed, at_seconds(0), tb.nodes[node].name, config, {}});
+  caf::scoped_actor self{*v.sys};
+  self->send(h.worker, reserve_atom::value, id);
+  v.sched->run();
+  bool granted = false;
+  self->receive([&](bool g) { granted = g; });
+  BOOST_REQUIRE(granted);
+  caf::anon_send(h.worker, start_atom::value, Placement{spec, config, Seconds{1}}, j);
+  v.sched->run();
+}
+
+void stop(VirtualSystem& v, const HeldJob& h) {
+  for (const auto& a : {caf::actor_cast<caf::actor>(h.worker), caf::actor_cast<caf::actor>(h.executor),
+                        caf::actor_cast<caf::actor>(h.urgency)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  v.sched->run();
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_while_the_power_mode_switches_ends_the_job_before_it_runs) {
+  HeldJob h;
+  start_held_job(*this, h, "j1", 2, ExecConfig{2, 2});  // edge: default mode 1, 2 s to switch
+  BOOST_TEST((log->jobs.at("j1").state == JobState::starting));
+  caf::anon_send(h.worker, cancel_atom::value, std::string{"j1"});
+  run_all();
+  const auto& r = log->jobs.at("j1");
+  BOOST_TEST((r.state == JobState::cancelled));
+  BOOST_TEST(!r.started_at.has_value());  // never ran
+  BOOST_TEST(seconds_of(*r.finished_at) == 2.0);  // once the switch it waited for was done
+  BOOST_TEST_REQUIRE(h.released->size() == 1u);
+  BOOST_TEST((*h.released)[0].job_id == "j1");
+  BOOST_TEST(log->anomalies.empty());
+  stop(*this, h);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_while_running_goes_to_the_executor_once) {
+  HeldJob h;
+  start_held_job(*this, h, "j1", 0, ExecConfig{4, std::nullopt});  // fast: 1 s + 100 / 40 qps
+  BOOST_TEST((log->jobs.at("j1").state == JobState::running));
+  caf::anon_send(h.worker, cancel_atom::value, std::string{"j1"});
+  caf::anon_send(h.worker, cancel_atom::value, std::string{"j1"});  // a repeat changes nothing
+  caf::anon_send(h.worker, cancel_atom::value, std::string{"other"});  // not its job: ignored
+  run_all();
+  const auto& r = log->jobs.at("j1");
+  BOOST_TEST((r.state == JobState::cancelled), to_string(r.state));
+  BOOST_TEST(r.started_at.has_value());
+  BOOST_TEST(seconds_of(*r.finished_at) == 0.0);  // at once, not at the run's modelled end (3.5 s)
+  BOOST_TEST(h.released->size() == 1u);
+  BOOST_TEST(log->anomalies.empty());
+  stop(*this, h);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
