@@ -19,6 +19,7 @@
 #include "support/log.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -35,6 +36,7 @@ namespace {
 struct ServeArgs {
   std::string config = "config/service.yaml";
   std::string listen;
+  std::string port_file;  // written once listening: {"port": N} (and "probes_port")
   std::string journal;
   std::string executor;
   bool check = false;
@@ -229,6 +231,13 @@ int serve(const ServeArgs& a) {
     probes->start();
     log::info("serve", "probes and metrics on http://{}:{}", config.listen_probes->host, probes->port());
   }
+  if (!a.port_file.empty()) {
+    // The ports bound (with port 0: chosen by the kernel), for whoever started
+    // us; written whole (renamed into place) once both servers accept.
+    nlohmann::json ports{{"port", server.port()}};
+    if (probes) ports["probes_port"] = probes->port();
+    write_file_atomically(a.port_file, ports.dump() + "\n");
+  }
   std::fflush(stdout);
 
   int received = 0;
@@ -253,6 +262,8 @@ void add_serve_command(CLI::App& app) {
   static ServeArgs a;
   cmd->add_option("--config", a.config, "Service YAML")->check(CLI::ExistingFile)->capture_default_str();
   cmd->add_option("--listen", a.listen, "HOST:PORT to listen on (overrides the file; port 0: any free port)");
+  cmd->add_option("--port-file", a.port_file,
+                  "Once listening, write the bound ports here as JSON: {\"port\": N} (and \"probes_port\")");
   cmd->add_option("--journal", a.journal, "Journal file (overrides the file)");
   cmd->add_option("--executor", a.executor, "simulated|kubernetes|local (overrides the file)")
       ->check(CLI::IsMember({"simulated", "kubernetes", "local"}));
