@@ -78,7 +78,7 @@ asan:
 asan-suites: deps
 	cmake --preset asan >/dev/null
 	cmake --build build/asan -j $(JOBS) --target engine_tests kube_tests service_tests
-	$(SANITIZER_ENV) ctest --test-dir build/asan --output-on-failure -j $(JOBS) -R '^(engine|kube|service)_tests$$'
+	$(SANITIZER_ENV) ctest --test-dir build/asan --output-on-failure -j $(JOBS) -R '^(engine|kube|service)_tests/'
 
 # libFuzzer on the LoadGen and nvpmodel parsers (clang; tests/fuzz, docs/profiling.md).
 FUZZ_SECONDS ?= 60

@@ -10,6 +10,7 @@
 #include "experiments/scenario.hpp"
 #include "experiments/scheduler_bench.hpp"
 #include "tests/actors/fixtures.hpp"
+#include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -103,8 +104,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_job_whose_node_is_taken_waits_for_it) {
     std::lock_guard lock{mutex};
     return records.size() == 2 && is_terminal(records["first"].state) && is_terminal(records["second"].state);
   };
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  test::eventually(done, std::chrono::seconds{30}, "both jobs to end");
   scheduler.stop();
   BOOST_TEST_REQUIRE(done());
   BOOST_TEST(records["first"].node == "agx");

@@ -13,8 +13,8 @@ using namespace synergai;
 namespace {
 std::filesystem::path model(const std::string& name) { return std::filesystem::path{SYNERGAI_MODEL_DIR} / name; }
 
-std::filesystem::path scratch(const std::string& name, const std::string& content) {
-  auto p = std::filesystem::temp_directory_path() / ("synergai-engine-test-" + name);
+std::filesystem::path scratch(const test::TempDir& dir, const std::string& name, const std::string& content) {
+  auto p = dir / name;
   std::ofstream{p, std::ios::binary} << content;
   return p;
 }
@@ -65,12 +65,13 @@ BOOST_AUTO_TEST_CASE(the_command_prints_complete_json) {
 
 BOOST_AUTO_TEST_CASE(bad_models_are_clear_input_errors) {
   BOOST_CHECK_THROW(engine::run_single_stream({"/nonexistent/model.onnx", 1, 1, 0, 1}), InputError);
-  auto text = scratch("text.onnx", "this is not a model, just text\n");
+  test::TempDir dir{"engine"};
+  auto text = scratch(dir, "text.onnx", "this is not a model, just text\n");
   BOOST_CHECK_THROW(engine::run_single_stream({text, 1, 1, 0, 1}), InputError);
   // A truncated model: the reader notices before OpenCV is asked.
   std::ifstream full{model("mobilenet-tiny.onnx"), std::ios::binary};
   std::string bytes{std::istreambuf_iterator<char>{full}, {}};
-  auto cut = scratch("cut.onnx", bytes.substr(0, bytes.size() / 2));
+  auto cut = scratch(dir, "cut.onnx", bytes.substr(0, bytes.size() / 2));
   BOOST_CHECK_THROW(engine::run_single_stream({cut, 1, 1, 0, 1}), InputError);
 
   auto missing = test::run_program("engine run --model /nonexistent/model.onnx --queries 1");

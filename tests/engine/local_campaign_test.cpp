@@ -48,7 +48,8 @@ BOOST_AUTO_TEST_CASE(a_local_campaign_measures_every_thread_level_into_a_diction
   BOOST_TEST(plan.size() == tb.engines.size() * tb.nodes[0].thread_options.size() * 2);
   LocalExecutor ex{tb, plan, tiny_options()};
   CampaignOptions co;
-  co.out = test::fresh_dir("local-campaign");
+  test::TempDir out{"local-campaign"};
+  co.out = out;
   auto r = run_campaign(tb, plan, ex, co);
   BOOST_TEST(r.completed == plan.size());
   BOOST_TEST(r.failed.empty());
@@ -74,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_local_campaign_measures_every_thread_level_into_a_diction
 }
 
 BOOST_AUTO_TEST_CASE(engine_failures_are_recorded_per_run_and_retried) {
-  auto dir = test::fresh_dir("local-failures");
+  test::TempDir dir{"local-failures"};
   auto tb = machine_testbed();
   tb.nodes[0].thread_options = {1};
   auto base = tb.engines[0];
@@ -134,7 +135,7 @@ BOOST_AUTO_TEST_CASE(what_cannot_run_here_is_refused_before_any_run) {
 }
 
 BOOST_AUTO_TEST_CASE(profile_run_with_the_local_executor_names_a_missing_model) {
-  auto out = test::fresh_dir("local-cli");
+  test::TempDir out{"local-cli"};
   auto r = test::run_program(
       "profile run --testbed config/testbeds/local-machine.yaml --executor local --models /nonexistent --out " +
       (out / "c").string());

@@ -11,6 +11,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <nlohmann/json.hpp>
+#include <sched.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -34,8 +35,6 @@ ChildSpec fake_child(const std::string& model_name) {
   EngineCommand c{SYNERGAI_FAKE_ENGINE, {}, 1};
   return {engine_argv(c, model_name, 1, 1), {}};
 }
-
-int cpu_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 // local.yaml with tiny models, plus engines whose model names make the fake
 // engine misbehave; a dictionary that makes every job short.
@@ -90,27 +89,46 @@ ExecutorFactory local(const std::filesystem::path& program, Seconds timeout_floo
 BOOST_AUTO_TEST_SUITE(local_executor_tests)
 
 BOOST_AUTO_TEST_CASE(children_are_pinned_to_their_cpus) {
-  for (int cpu = 0; cpu < std::min(cpu_count(), 2); ++cpu) {
+  // The CPUs this process may use (a cpuset or taskset may leave out some).
+  cpu_set_t mine;
+  BOOST_TEST_REQUIRE(::sched_getaffinity(0, sizeof mine, &mine) == 0);
+  std::vector<int> allowed;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &mine)) allowed.push_back(c);
+  BOOST_TEST_REQUIRE(!allowed.empty());
+  for (std::size_t i = 0; i < std::min<std::size_t>(allowed.size(), 2); ++i) {
+    const int cpu = allowed[i];
     auto child = Child::start(engine_child("mobilenet-tiny.onnx", {cpu}));
     auto exit = child->wait(60s);
     BOOST_TEST_REQUIRE(failure_reason(exit, 60s).empty(), failure_reason(exit, 60s) << exit.err);
     auto j = nlohmann::json::parse(exit.out);
-    BOOST_TEST((j.at("cpus_allowed").get<std::vector<int>>() == std::vector<int>{cpu}), exit.out);
+    BOOST_TEST((j.at("cpus_allowed").get<std::vector<int>>() == std::vector<int>{cpu}),
+               "engine pinned to CPU " << cpu << " reported: " << exit.out);
   }
-  // And as the kernel sees it, from outside, while the child runs.
-  auto child = Child::start({{"/bin/sleep", "5"}, {0}});
-  std::string status, line;
-  for (int i = 0; i < 100 && status.empty(); ++i) {
-    std::this_thread::sleep_for(10ms);
-    std::ifstream in{"/proc/" + std::to_string(child->pid()) + "/status"};
-    while (std::getline(in, line))
-      if (line.rfind("Cpus_allowed_list:", 0) == 0) status = line;
-    std::ifstream comm{"/proc/" + std::to_string(child->pid()) + "/comm"};
-    std::string name;
-    std::getline(comm, name);
-    if (name != "sleep") status.clear();  // not exec'd yet
-  }
-  BOOST_TEST(status.substr(status.find_last_of(" \t") + 1) == "0", status);
+  // And as the kernel sees it, from outside, while the child runs. The child
+  // sets its affinity between fork and exec: once /proc says it runs `sleep`,
+  // its Cpus_allowed_list is final. (Reading the list before the name could
+  // pair a list from before the exec with the name after it.)
+  const int cpu = allowed.front();
+  auto child = Child::start({{"/bin/sleep", "30"}, {cpu}});
+  const auto proc = "/proc/" + std::to_string(child->pid());
+  auto first_line = [](const std::string& file, const std::string& prefix) {
+    std::ifstream in{file};
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
+    return std::string{"(none)"};
+  };
+  std::string name, listed;
+  test::eventually([&] {
+    name = first_line(proc + "/comm", "");
+    if (name != "sleep") return false;
+    listed = first_line(proc + "/status", "Cpus_allowed_list:");
+    listed.erase(0, listed.find_first_not_of(" \t"));
+    return true;
+  }, 20s, "the pinned child to run /bin/sleep");
+  BOOST_TEST(listed == std::to_string(cpu),
+             "child pinned to CPU " << cpu << " (pid " << child->pid() << ", running \"" << name
+                                    << "\"): /proc Cpus_allowed_list is \"" << listed << "\"");
   child->kill();
   auto exit = child->wait(10s);
   BOOST_TEST(exit.killed);

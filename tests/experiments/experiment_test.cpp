@@ -26,22 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-// A fresh folder under the system's temporary folder, removed at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("synergai-experiment-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 std::string read(const fs::path& p) {
   std::ifstream in{p, std::ios::binary};
   return {std::istreambuf_iterator<char>{in}, {}};
@@ -86,8 +70,6 @@ fs::path write_experiment(const fs::path& dir, const std::vector<std::string>& s
       << "seeds: " << seeds << "\njobs: " << jobs << "\nnoise_sigma: 0.05\ntick_s: 1\n";
   return path;
 }
-
-bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
 std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
@@ -167,10 +149,10 @@ BOOST_AUTO_TEST_SUITE(experiment_command)
 BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
   auto policies = three_policies();
   BOOST_TEST_REQUIRE(policies.size() == 3u, "needs three registered policies, found " << policy_names().size());
-  TempDir tmp;
+  test::TempDir tmp{"experiment"};
   std::vector<std::string> scenarios{"DL-FL", "DH-FH"};
-  auto config = write_experiment(tmp.path, scenarios, policies, 3, 12);
-  auto out = tmp.path / "results";
+  auto config = write_experiment(tmp.path(), scenarios, policies, 3, 12);
+  auto out = tmp.path() / "results";
   auto r = test::run_program("--log-level warn experiment --config " + q(config) + " --out " + q(out) +
                              " --threads 2");
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
@@ -179,7 +161,7 @@ BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
                         "figures/DL-FL.policies.dat", "figures/DH-FH.e2e.dat"})
     BOOST_TEST(fs::is_regular_file(out / f), f);
   std::vector<fs::path> leftovers;
-  for (const auto& e : fs::directory_iterator{tmp.path})
+  for (const auto& e : fs::directory_iterator{tmp.path()})
     if (e.path().filename().string().front() == '.') leftovers.push_back(e.path());
   BOOST_TEST(leftovers.empty(), "staging folder left behind");
 
@@ -224,11 +206,18 @@ BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
   BOOST_TEST(html.find("<h2 id=\"settings\">") != std::string::npos);
   BOOST_TEST(html.find("<tr><th>seeds</th><td>1..3</td></tr>") != std::string::npos);
   BOOST_TEST(!std::regex_search(html, std::regex{R"((src|href)\s*=\s*["']?(https?:)?//)"}), "refers to elsewhere");
+}
 
-  if (!gnuplot_available()) {
-    BOOST_TEST_MESSAGE("gnuplot is not installed: figure files not checked");
-    return;
-  }
+BOOST_AUTO_TEST_CASE(the_figures_are_drawn_with_gnuplot, *test::requires_tool("gnuplot", "gnuplot-nox")) {
+  auto policies = three_policies();
+  BOOST_TEST_REQUIRE(policies.size() == 3u, "needs three registered policies, found " << policy_names().size());
+  test::TempDir tmp{"experiment"};
+  std::vector<std::string> scenarios{"DL-FL", "DH-FH"};
+  auto config = write_experiment(tmp.path(), scenarios, policies, 1, 12);
+  auto out = tmp.path() / "results";
+  auto r = test::run_program("--log-level warn experiment --config " + q(config) + " --out " + q(out));
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
+  auto html = read(out / "report.html");
   std::vector<std::string> figures{"DL-FL", "DH-FH"};
   if (std::find(policies.begin(), policies.end(), "slo-mael") != policies.end())
     figures.push_back("synergai-vs-slo-mael");
@@ -250,11 +239,11 @@ BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
 BOOST_AUTO_TEST_CASE(thread_count_does_not_change_the_results) {
   auto policies = three_policies();
   BOOST_TEST_REQUIRE(policies.size() == 3u);
-  TempDir tmp;
-  auto config = write_experiment(tmp.path, {"DL-FL", "DL-FH", "DH-FL", "DH-FH"}, policies, 4, 24);
+  test::TempDir tmp{"experiment"};
+  auto config = write_experiment(tmp.path(), {"DL-FL", "DL-FH", "DH-FL", "DH-FH"}, policies, 4, 24);
   std::map<int, fs::path> outs;
   for (int threads : {1, 4}) {
-    outs[threads] = tmp.path / fmt::format("t{}", threads);
+    outs[threads] = tmp.path() / fmt::format("t{}", threads);
     auto r = test::run_program("--log-level warn experiment --no-figures --config " + q(config) + " --out " +
                                q(outs[threads]) + " --threads " + std::to_string(threads));
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
@@ -277,18 +266,18 @@ BOOST_AUTO_TEST_CASE(bad_experiment_files_exit_2_and_write_nothing) {
       {"exp-bad-draw.yaml", "draw: expected one of uniform | balanced"},
   };
   for (const auto& [file, message] : cases) {
-    TempDir tmp;
-    auto r = test::run_program("experiment --config tests/data/invalid/" + file + " --out " + q(tmp.path / "out"));
+    test::TempDir tmp{"experiment"};
+    auto r = test::run_program("experiment --config tests/data/invalid/" + file + " --out " + q(tmp.path() / "out"));
     BOOST_TEST(r.exit_code == 2, file << " exited " << r.exit_code << ":\n" << r.output);
     BOOST_TEST(r.output.find(message) != std::string::npos, file << ": expected \"" << message << "\" in:\n" << r.output);
     BOOST_TEST(r.output.find(file) != std::string::npos, file << ": the message does not name the file");
-    BOOST_TEST(fs::is_empty(tmp.path), file << ": something was written");
+    BOOST_TEST(fs::is_empty(tmp.path()), file << ": something was written");
   }
 }
 
 BOOST_AUTO_TEST_CASE(bad_command_line_overrides_exit_2) {
-  TempDir tmp;
-  auto out = " --out " + q(tmp.path / "out");
+  test::TempDir tmp{"experiment"};
+  auto out = " --out " + q(tmp.path() / "out");
   auto r = test::run_program("experiment --policies synergai,fifo" + out);
   BOOST_TEST(r.exit_code == 2);
   BOOST_TEST(r.output.find("--policies: unknown policy \"fifo\"") != std::string::npos, r.output);
@@ -301,14 +290,14 @@ BOOST_AUTO_TEST_CASE(bad_command_line_overrides_exit_2) {
   BOOST_TEST(test::run_program("experiment --seeds 0" + out).exit_code == 2);
   BOOST_TEST(test::run_program("experiment --threads 0" + out).exit_code == 2);
   BOOST_TEST(test::run_program("experiment --config no-such.yaml" + out).exit_code == 2);
-  BOOST_TEST(fs::is_empty(tmp.path));
+  BOOST_TEST(fs::is_empty(tmp.path()));
 }
 
 BOOST_AUTO_TEST_CASE(an_existing_folder_is_replaced_only_when_asked_and_only_if_it_holds_results) {
-  TempDir tmp;
+  test::TempDir tmp{"experiment"};
   auto base = "--log-level warn experiment --no-figures --scenarios DL-FL --policies synergai --seeds 1 --jobs 4 ";
 
-  auto foreign = tmp.path / "foreign";
+  auto foreign = tmp.path() / "foreign";
   fs::create_directories(foreign);
   std::ofstream{foreign / "notes.txt"} << "keep me\n";
   auto r = test::run_program(base + std::string{"--out "} + q(foreign));
@@ -319,7 +308,7 @@ BOOST_AUTO_TEST_CASE(an_existing_folder_is_replaced_only_when_asked_and_only_if_
   BOOST_TEST(r.output.find("not a previous experiment's results") != std::string::npos, r.output);
   BOOST_TEST(read(foreign / "notes.txt") == "keep me\n");
 
-  auto previous = tmp.path / "previous";
+  auto previous = tmp.path() / "previous";
   BOOST_TEST_REQUIRE(test::run_program(base + std::string{"--out "} + q(previous)).exit_code == 0);
   std::ofstream{previous / "stale.txt"} << "old\n";
   BOOST_TEST(test::run_program(base + std::string{"--out "} + q(previous)).exit_code == 2);
@@ -328,44 +317,44 @@ BOOST_AUTO_TEST_CASE(an_existing_folder_is_replaced_only_when_asked_and_only_if_
   BOOST_TEST(fs::is_regular_file(previous / "summary.json"));
   BOOST_TEST(!fs::exists(previous / "stale.txt"));
 
-  auto empty = tmp.path / "empty";
+  auto empty = tmp.path() / "empty";
   fs::create_directories(empty);
   BOOST_TEST(test::run_program(base + std::string{"--out "} + q(empty)).exit_code == 0);
   BOOST_TEST(fs::is_regular_file(empty / "jobs.csv"));
 }
 
 BOOST_AUTO_TEST_CASE(without_gnuplot_the_tables_are_still_written) {
-  TempDir tmp;
+  test::TempDir tmp{"experiment"};
   ::setenv("SYNERGAI_GNUPLOT", "/nonexistent/gnuplot", 1);
   auto r = test::run_program("experiment --scenarios DL-FL --policies synergai --seeds 2 --jobs 6 --out " +
-                             q(tmp.path / "out"));
+                             q(tmp.path() / "out"));
   ::unsetenv("SYNERGAI_GNUPLOT");
   BOOST_TEST(r.exit_code == 0, r.output);
   BOOST_TEST(r.output.find("/nonexistent/gnuplot not found, so no figures were drawn") != std::string::npos,
              r.output);
-  BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "summary.md"));
-  BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "figures" / "DL-FL.policies.dat"));
-  BOOST_TEST(!fs::exists(tmp.path / "out" / "figures" / "DL-FL.png"));
-  auto html = read(tmp.path / "out" / "report.html");  // its own chart needs no gnuplot
+  BOOST_TEST(fs::is_regular_file(tmp.path() / "out" / "summary.md"));
+  BOOST_TEST(fs::is_regular_file(tmp.path() / "out" / "figures" / "DL-FL.policies.dat"));
+  BOOST_TEST(!fs::exists(tmp.path() / "out" / "figures" / "DL-FL.png"));
+  auto html = read(tmp.path() / "out" / "report.html");  // its own chart needs no gnuplot
   BOOST_TEST(html.find("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\"") != std::string::npos);
   BOOST_TEST(html.find("<table>") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_plot_program_is_reported_with_exit_1_and_the_tables_kept) {
-  TempDir tmp;
+  test::TempDir tmp{"experiment"};
   ::setenv("SYNERGAI_GNUPLOT", "/bin/false", 1);
   auto r = test::run_program("experiment --scenarios DL-FL --policies synergai --seeds 1 --jobs 4 --out " +
-                             q(tmp.path / "out"));
+                             q(tmp.path() / "out"));
   ::unsetenv("SYNERGAI_GNUPLOT");
   BOOST_TEST(r.exit_code == 1, r.output);
   BOOST_TEST(r.output.find("figures failed") != std::string::npos, r.output);
-  BOOST_TEST(fs::is_regular_file(tmp.path / "out" / "summary.json"));
+  BOOST_TEST(fs::is_regular_file(tmp.path() / "out" / "summary.json"));
 }
 
 BOOST_AUTO_TEST_CASE(with_optimum_every_policy_gets_its_regret_per_run) {
-  TempDir tmp;
-  auto config = write_experiment(tmp.path, {"DH-FH"}, {"synergai", "rr"}, 2, 12);
-  auto out = tmp.path / "results";
+  test::TempDir tmp{"experiment"};
+  auto config = write_experiment(tmp.path(), {"DH-FH"}, {"synergai", "rr"}, 2, 12);
+  auto out = tmp.path() / "results";
   auto r = test::run_program("--log-level warn experiment --no-figures --optimum --config " + q(config) + " --out " +
                              q(out));
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
@@ -400,9 +389,9 @@ BOOST_AUTO_TEST_CASE(with_optimum_every_policy_gets_its_regret_per_run) {
 }
 
 BOOST_AUTO_TEST_CASE(jobs_csv_marks_violations_and_unmeetable_jobs) {
-  TempDir tmp;
-  auto config = write_experiment(tmp.path, {"DH-FH"}, {"synergai"}, 3, 24);
-  auto out = tmp.path / "results";
+  test::TempDir tmp{"experiment"};
+  auto config = write_experiment(tmp.path(), {"DH-FH"}, {"synergai"}, 3, 24);
+  auto out = tmp.path() / "results";
   auto r = test::run_program("--log-level warn experiment --no-figures --late drop --config " + q(config) + " --out " +
                              q(out));
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);
@@ -504,8 +493,8 @@ BOOST_AUTO_TEST_CASE(each_reading_reaches_the_runs) {
 // simulated testbed that moves one job shows here. A deliberate change updates
 // the digest and says why in its commit.
 BOOST_AUTO_TEST_CASE(the_paper_experiment_decides_as_recorded) {
-  TempDir tmp;
-  auto out = tmp.path / "paper";
+  test::TempDir tmp{"experiment"};
+  auto out = tmp.path() / "paper";
   auto r = test::run_program("--log-level warn experiment --config " + q(test::source_path("experiments/paper.yaml")) +
                              " --out " + q(out));
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.output);

@@ -50,17 +50,6 @@ std::string missing_prerequisite() {
   return "";
 }
 
-struct ImagesCanBeBuilt {
-  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
-    auto why = missing_prerequisite();
-    // Said at every log level; CTest reports the test skipped on this line.
-    if (!why.empty()) std::cout << "images suite skipped: " << why << std::endl;
-    boost::test_tools::assertion_result r{why.empty()};
-    r.message() << why;
-    return r;
-  }
-};
-
 std::string read_blob(const fs::path& layout, const std::string& digest) {
   auto colon = digest.find(':');
   return test::read_text(layout / "blobs" / digest.substr(0, colon) / digest.substr(colon + 1));
@@ -103,13 +92,8 @@ class Images {
     BOOST_TEST_REQUIRE(error_.empty(), error_);
     return images_.at(name);
   }
-  ~Images() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
  private:
-  Images() : dir_{test::fresh_dir("images")}, version_{program_version()} {
+  Images() : dir_{"images"}, version_{program_version()} {
     auto built = test::run_shell(quoted(test::source_path("scripts/build-images").string()) + " --build " +
                                  quoted(build_dir.string()) + " --out " + quoted((dir_ / "out").string()) +
                                  " --cache " + quoted(test::source_path("build/images/cache").string()) +
@@ -146,7 +130,7 @@ class Images {
     }
   }
 
-  fs::path dir_;
+  test::TempDir dir_;
   std::string version_;
   std::string error_;
   std::map<std::string, Image> images_;
@@ -169,7 +153,7 @@ std::vector<std::string> words(const std::string& text) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(images, *boost::unit_test::precondition(ImagesCanBeBuilt{}))
+BOOST_AUTO_TEST_SUITE(images, *test::requires_that(missing_prerequisite))
 
 BOOST_AUTO_TEST_CASE(each_image_runs_the_program_as_its_user_with_labels) {
   auto version = program_version();

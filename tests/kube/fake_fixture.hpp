@@ -58,14 +58,4 @@ struct FakeCluster {
   kube::fake::FakeApiServer server;
 };
 
-// Polls `pred` every 5 ms for at most `limit`.
-inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
-  return pred();
-}
-
 }  // namespace synergai::test

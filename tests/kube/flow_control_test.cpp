@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(retries_429_then_succeeds_with_backoff_order) {
   // Let four 429s through, then heal the server from another thread once the
   // client has slept four times (the manual clock records it).
   std::thread healer{[&] {
-    test::eventually([&] { return clock->sleeps().size() >= 4; });
+    test::eventually([&] { return clock->sleeps().size() >= 4; }, "clock->sleeps().size() >= 4");
     c.server.clear_faults();
   }};
   // The client's sleeps return at once, so it may go through more attempts

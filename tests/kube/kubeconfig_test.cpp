@@ -49,18 +49,6 @@ nlohmann::json connect(const test::FakeCluster& c, kube::Credentials creds) {
   return client.version();
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "synergai-kubeconfig-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 kube::EnvLookup env_of(std::map<std::string, std::string> vars) {
   return [vars](const std::string& k) -> std::optional<std::string> {
     auto it = vars.find(k);
@@ -150,14 +138,14 @@ BOOST_AUTO_TEST_CASE(kubeconfig_list_is_merged) {
 }
 
 BOOST_AUTO_TEST_CASE(resolution_order) {
-  TempDir home, sa;
-  write(home.path / ".kube" / "config", slurp(fixture("insecure.yaml")));
-  write(sa.path / "token", "in-cluster-token\n");
-  write(sa.path / "ca.crt", slurp(fixture("ca.crt")));
-  write(sa.path / "namespace", "sa-ns");
+  test::TempDir home{"kubeconfig-home"}, sa{"kubeconfig-sa"};
+  write(home.path() / ".kube" / "config", slurp(fixture("insecure.yaml")));
+  write(sa.path() / "token", "in-cluster-token\n");
+  write(sa.path() / "ca.crt", slurp(fixture("ca.crt")));
+  write(sa.path() / "namespace", "sa-ns");
   kube::CredentialSource src;
-  src.service_account_dir = sa.path;
-  auto env = std::map<std::string, std::string>{{"HOME", home.path.string()},
+  src.service_account_dir = sa.path();
+  auto env = std::map<std::string, std::string>{{"HOME", home.path().string()},
                                                 {"KUBECONFIG", fixture("token-embedded.yaml").string()},
                                                 {"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
                                                 {"KUBERNETES_SERVICE_PORT", "6443"}};
@@ -169,7 +157,7 @@ BOOST_AUTO_TEST_CASE(resolution_order) {
   env.erase("KUBECONFIG");
   src.env = env_of(env);
   BOOST_TEST(kube::resolve_credentials(src).insecure_skip_tls_verify);  // 3. ~/.kube/config
-  fs::remove(home.path / ".kube" / "config");
+  fs::remove(home.path() / ".kube" / "config");
   auto in_cluster = kube::resolve_credentials(src);  // 4. the service account
   BOOST_TEST(in_cluster.token == "in-cluster-token");
   BOOST_TEST(in_cluster.namespace_name == "sa-ns");
@@ -182,44 +170,40 @@ BOOST_AUTO_TEST_CASE(resolution_order) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_files_are_reported_with_position) {
-  TempDir d;
-  write(d.path / "bad-type.yaml", "apiVersion: v1\nkind: Config\nclusters: 5\ncurrent-context: x\n");
-  auto msg = error_of([&] { kube::load_kubeconfig({d.path / "bad-type.yaml"}); });
+  test::TempDir d{"kubeconfig"};
+  write(d.path() / "bad-type.yaml", "apiVersion: v1\nkind: Config\nclusters: 5\ncurrent-context: x\n");
+  auto msg = error_of([&] { kube::load_kubeconfig({d.path() / "bad-type.yaml"}); });
   BOOST_TEST(msg.find("bad-type.yaml:3") != std::string::npos, msg);
   BOOST_TEST(msg.find("clusters") != std::string::npos, msg);
 
   auto text = slurp(fixture("token-embedded.yaml"));
   auto pos = text.find("certificate-authority-data: ");
   text.insert(pos + 28, "ab$");
-  write(d.path / "bad-b64.yaml", text);
-  msg = error_of([&] { kube::load_kubeconfig({d.path / "bad-b64.yaml"}); });
+  write(d.path() / "bad-b64.yaml", text);
+  msg = error_of([&] { kube::load_kubeconfig({d.path() / "bad-b64.yaml"}); });
   BOOST_TEST(msg.find("certificate-authority-data") != std::string::npos, msg);
   BOOST_TEST(msg.find("base64") != std::string::npos, msg);
 
-  write(d.path / "exec.yaml",
+  write(d.path() / "exec.yaml",
         "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://h:1\ncontexts:\n- name: x\n"
         "  context:\n    cluster: c\n    user: u\ncurrent-context: x\nusers:\n- name: u\n  user:\n    exec:\n"
         "      command: aws\n");
-  msg = error_of([&] { kube::load_kubeconfig({d.path / "exec.yaml"}); });
+  msg = error_of([&] { kube::load_kubeconfig({d.path() / "exec.yaml"}); });
   BOOST_TEST(msg.find("\"exec\" credentials are not supported") != std::string::npos, msg);
 
   BOOST_TEST(kube::base64_decode(kube::base64_encode("any bytes\x01\xff")) == "any bytes\x01\xff");
 }
 
-BOOST_AUTO_TEST_CASE(kubectl_written_kubeconfig_live) {
-  if (std::system("command -v kubectl >/dev/null 2>&1") != 0) {
-    BOOST_TEST_MESSAGE("kubectl is not on PATH: the live kubectl test is skipped (the committed fixtures ran)");
-    return;
-  }
+BOOST_AUTO_TEST_CASE(kubectl_written_kubeconfig_live, *test::requires_tool("kubectl", "kubernetes-client")) {
   test::FakeCluster c;
-  TempDir d;
-  write(d.path / "ca.pem", c.server.ca().cert_pem);
-  const auto cfg = (d.path / "config").string();
+  test::TempDir d{"kubeconfig"};
+  write(d.path() / "ca.pem", c.server.ca().cert_pem);
+  const auto cfg = (d.path() / "config").string();
   auto k = [&](const std::string& args) {
     return std::system(("kubectl --kubeconfig='" + cfg + "' config " + args + " >/dev/null").c_str());
   };
   BOOST_TEST_REQUIRE(k("set-cluster live --server=" + c.server.url() + " --certificate-authority='" +
-                       (d.path / "ca.pem").string() + "' --embed-certs=true") == 0);
+                       (d.path() / "ca.pem").string() + "' --embed-certs=true") == 0);
   BOOST_TEST_REQUIRE(k("set-credentials tester --token=" + c.server.token()) == 0);
   BOOST_TEST_REQUIRE(k("set-context live --cluster=live --user=tester --namespace=live-ns") == 0);
   BOOST_TEST_REQUIRE(k("use-context live") == 0);

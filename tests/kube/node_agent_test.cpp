@@ -46,14 +46,12 @@ std::string get(const fs::path& p) {
 
 // /sys/devices/system/cpu of a 6-CPU board in mode 9: cpu0 always online,
 // cpu1..cpu3 online, cpu4..cpu5 offline, one cpufreq policy at 1.9 GHz.
-fs::path fake_sysfs(const std::string& name) {
-  auto root = test::fresh_dir(name);
+void fake_sysfs(const fs::path& root) {
   auto cpu = root / "sys/devices/system/cpu";
   fs::create_directories(cpu / "cpu0");
   for (int k = 1; k < 6; ++k) put(cpu / fmt::format("cpu{}", k) / "online", k < 4 ? "1" : "0");
   put(cpu / "cpufreq/policy0/cpuinfo_max_freq", "1900800");
   put(cpu / "cpufreq/policy0/scaling_max_freq", "1900000");
-  return root;
 }
 
 kube::PowerModeWait quick_wait() {
@@ -91,7 +89,8 @@ BOOST_AUTO_TEST_SUITE(node_agent)
 BOOST_AUTO_TEST_CASE(sysfs_mode_is_applied_read_back_and_reported_with_its_switch_time) {
   test::FakeCluster c;
   c.server.add_node("nx-1");
-  auto root = fake_sysfs("agent-sysfs");
+  test::TempDir root{"agent-sysfs"};
+  fake_sysfs(root);
   auto cpu = root / "sys/devices/system/cpu";
   auto client = c.client();
   RunningAgent a{client, kube::sysfs_driver(root, nx_board().power_modes)};
@@ -122,7 +121,8 @@ BOOST_AUTO_TEST_CASE(sysfs_mode_is_applied_read_back_and_reported_with_its_switc
 BOOST_AUTO_TEST_CASE(modes_it_cannot_apply_are_refused_with_the_reason) {
   test::FakeCluster c;
   c.server.add_node("nx-1");
-  auto root = fake_sysfs("agent-refuse");
+  test::TempDir root{"agent-refuse"};
+  fake_sysfs(root);
   auto client = c.client();
   RunningAgent a{client, kube::sysfs_driver(root, nx_board().power_modes)};
 
@@ -149,15 +149,16 @@ BOOST_AUTO_TEST_CASE(modes_it_cannot_apply_are_refused_with_the_reason) {
 BOOST_AUTO_TEST_CASE(a_dropped_watch_and_a_restart_mid_switch_end_in_the_requested_mode) {
   test::FakeCluster c;
   c.server.add_node("nx-1");
-  auto root = fake_sysfs("agent-restart");
+  test::TempDir root{"agent-restart"};
+  fake_sysfs(root);
   auto cpu = root / "sys/devices/system/cpu";
   auto client = c.client();
   {
     RunningAgent a{client, kube::sysfs_driver(root, nx_board().power_modes)};
     BOOST_TEST_REQUIRE(kube::request_power_mode(*client, "nx-1", 1, quick_wait()).applied);
-    BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.open_watches() >= 1u; }));
+    BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.open_watches() >= 1u; }, "c.server.open_watches() >= 1u"));
     c.server.drop_watches();
-    BOOST_TEST_REQUIRE(test::eventually([&] { return a.agent.metrics().watch_restarts >= 1u; }));
+    BOOST_TEST_REQUIRE(test::eventually([&] { return a.agent.metrics().watch_restarts >= 1u; }, "a.agent.metrics().watch_restarts >= 1u"));
     BOOST_TEST_REQUIRE(kube::request_power_mode(*client, "nx-1", 6, quick_wait()).applied);
   }
   // The agent is gone; mode 4 is requested and the switch is half done (two
@@ -185,7 +186,7 @@ BOOST_AUTO_TEST_CASE(a_dropped_watch_and_a_restart_mid_switch_end_in_the_request
 BOOST_AUTO_TEST_CASE(nvpmodel_switches_and_its_refusal_is_reported) {
   test::FakeCluster c;
   c.server.add_node("nx-1");
-  auto dir = test::fresh_dir("agent-nvpmodel");
+  test::TempDir dir{"agent-nvpmodel"};
   const auto script = dir / "nvpmodel";
   put(dir / "mode", "9");
   put(script,
@@ -213,7 +214,8 @@ BOOST_AUTO_TEST_CASE(nvpmodel_switches_and_its_refusal_is_reported) {
 
 BOOST_AUTO_TEST_CASE(an_agent_for_a_node_that_does_not_exist_stops_with_the_reason) {
   test::FakeCluster c;
-  auto root = fake_sysfs("agent-ghost");
+  test::TempDir root{"agent-ghost"};
+  fake_sysfs(root);
   kube::NodeAgent agent{c.client(), nx_board(), kube::sysfs_driver(root, nx_board().power_modes),
                         kube::AgentOptions{"ghost", std::chrono::milliseconds{10}}};
   try {

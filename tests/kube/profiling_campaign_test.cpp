@@ -25,7 +25,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using kube::fake::Endpoint;
 using kube::fake::Faults;
-using test::fresh_dir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -187,7 +186,7 @@ BOOST_AUTO_TEST_CASE(campaign_under_503s_and_dropped_watches_completes_every_run
   cl.bad[{"onnx-mobilenet-op11/server/t4/r0", 2}] = "invalid";
   cl.unreliable();
   auto client = cl.c.client();
-  auto dir = fresh_dir("faults");
+  test::TempDir dir{"faults"};
   profiling::CampaignOptions co;
   co.out = dir;
   co.retries = 2;
@@ -298,7 +297,7 @@ BOOST_AUTO_TEST_CASE(campaign_killed_mid_run_resumes_adopting_its_job_and_rerunn
   cl.bad[{"onnx-mobilenet-op11/server/t4/r0", 1}] = "invalid";
   cl.unreliable();
   auto client = cl.c.client();
-  auto dir = fresh_dir("resume");
+  test::TempDir dir{"resume"};
   profiling::CampaignOptions co;
   co.out = dir;
 
@@ -358,7 +357,7 @@ BOOST_AUTO_TEST_CASE(without_a_working_watch_the_periodic_read_still_finishes_ea
   cl.c.server.set_faults(Endpoint::watch_jobs, dead);
   auto o = cl.options();
   o.poll_interval = 100ms;
-  auto dir = fresh_dir("poll");
+  test::TempDir dir{"poll"};
   profiling::CampaignOptions co;
   co.out = dir;
   kube::ProfilingExecutor executor{cl.c.client(), tiny(), o};
@@ -380,7 +379,7 @@ BOOST_AUTO_TEST_CASE(a_pod_that_cannot_pull_its_image_fails_the_attempt_without_
   cl.bad[{"onnx-mobilenet-op11/server/t2/r0", 1}] = "pull";
   auto o = cl.options();
   o.poll_interval = 100ms;
-  auto dir = fresh_dir("pull");
+  test::TempDir dir{"pull"};
   profiling::CampaignOptions co;
   co.out = dir;
   kube::ProfilingExecutor executor{cl.c.client(), tiny(), o};
@@ -406,7 +405,7 @@ BOOST_AUTO_TEST_CASE(synergai_profile_run_executor_kube_runs_and_resumes_a_campa
   po.engines = {"onnx-resnet50-op11"};  // 3 thread levels + 2 modes = 5 runs
   Cluster cl{po};
   cl.bad[{"onnx-resnet50-op11/edge/t4/m1/r0", 1}] = "invalid";
-  auto dir = fresh_dir("cli");
+  test::TempDir dir{"cli"};
   fs::create_directories(dir);
   {
     std::ofstream out{dir / "kubeconfig.yaml"};
@@ -460,7 +459,7 @@ BOOST_AUTO_TEST_CASE(a_mode_the_node_agent_never_applies_fails_the_run_with_the_
   agent.delay = 5ms;
   agent.refused = {"9"};
   cl.c.server.set_node_agent(agent);
-  auto dir = fresh_dir("modes");
+  test::TempDir dir{"modes"};
   profiling::CampaignOptions co;
   co.out = dir;
   co.retries = 1;

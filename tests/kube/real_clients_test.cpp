@@ -51,7 +51,7 @@ spec:
 }
 
 struct Cluster {
-  Cluster() : dir{test::fresh_dir("real-clients")} {
+  Cluster() : dir{"real-clients"} {
     server.start();
     server.add_node("x86-1", {{"synergai.io/arch", "amd64"}});
     server.add_node("agx-1", {{"synergai.io/arch", "arm64"}});
@@ -60,10 +60,7 @@ struct Cluster {
     wrong.replace(wrong.find(server.token()), server.token().size(), "not-the-token");
     write(dir / "wrong-kubeconfig", wrong);
   }
-  ~Cluster() {
-    server.stop();
-    std::filesystem::remove_all(dir);
-  }
+  ~Cluster() { server.stop(); }
 
   test::ProgramResult kubectl(const std::string& args) const {
     return test::run_shell(fmt::format("cd '{}' && kubectl --kubeconfig='{}' {}", dir.string(),
@@ -71,7 +68,7 @@ struct Cluster {
   }
 
   kube::fake::FakeApiServer server;
-  std::filesystem::path dir;
+  test::TempDir dir;
 };
 
 // kubectl before 1.25 validates manifests on the client with the server's
@@ -92,17 +89,12 @@ std::string create_flags() {
   return "";
 }
 
-void require_tool(const std::string& probe, const std::string& what) {
-  auto r = test::run_shell(probe);
-  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, what << " is missing (scripts/install-deps installs it): " << r.output);
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(real_clients)
 
-BOOST_AUTO_TEST_CASE(kubectl_discovers_creates_waits_watches_and_deletes) {
-  require_tool("command -v kubectl", "kubectl (Debian package kubernetes-client)");
+BOOST_AUTO_TEST_CASE(kubectl_discovers_creates_waits_watches_and_deletes,
+                     *test::requires_tool("kubectl", "kubernetes-client")) {
   Cluster c;
   const std::string create = "create" + create_flags();
 
@@ -191,9 +183,9 @@ BOOST_AUTO_TEST_CASE(kubectl_discovers_creates_waits_watches_and_deletes) {
              unauthorized.output);
 }
 
-BOOST_AUTO_TEST_CASE(the_official_python_client_passes_its_probes) {
-  require_tool(fmt::format("{} -c 'import kubernetes'", debian_python),
-               "the Kubernetes Python client (Debian package python3-kubernetes)");
+BOOST_AUTO_TEST_CASE(the_official_python_client_passes_its_probes,
+                     *test::requires_command(fmt::format("{} -c 'import kubernetes'", debian_python),
+                                             "the Kubernetes Python client (Debian package python3-kubernetes)")) {
   Cluster c;
   // A compaction before the script: its watch from resourceVersion 1 must be
   // answered 410, while watches from fresh versions still work.

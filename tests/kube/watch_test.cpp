@@ -118,9 +118,9 @@ BOOST_AUTO_TEST_CASE(watcher_resumes_after_drops_without_losing_events) {
   Seen seen;
   kube::JobWatcher w{*client, kube::managed_selector(), "default", seen.handlers(), fast_backoff()};
   std::thread t{[&] { w.run(); }};
-  BOOST_TEST_REQUIRE(test::eventually([&] { return w.stats().watches >= 1; }));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return w.stats().watches >= 1; }, "w.stats().watches >= 1"));
   for (int i = 0; i < 20; ++i) client->create_job(sample_job("r" + std::to_string(i)));
-  BOOST_TEST(test::eventually([&] { return seen.complete() == 20; }));
+  test::eventually([&] { return seen.complete() == 20; }, "seen.complete() == 20");
   w.stop();
   t.join();
   auto s = w.stats();
@@ -139,9 +139,9 @@ BOOST_AUTO_TEST_CASE(watcher_relists_after_expired_error_event) {
   Seen seen;
   kube::JobWatcher w{*client, kube::managed_selector(), "default", seen.handlers(), fast_backoff()};
   std::thread t{[&] { w.run(); }};
-  BOOST_TEST_REQUIRE(test::eventually([&] { return w.stats().watches >= 1; }));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return w.stats().watches >= 1; }, "w.stats().watches >= 1"));
   client->create_job(sample_job("g1"));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return seen.complete() == 1; }));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return seen.complete() == 1; }, "seen.complete() == 1"));
   // The stream is cut and cannot come back (503) while g2 is created and the
   // history compacted: the resume then gets 410 Expired.
   Faults down;
@@ -149,10 +149,10 @@ BOOST_AUTO_TEST_CASE(watcher_relists_after_expired_error_event) {
   c.server.set_faults(Endpoint::watch_jobs, down);
   c.server.drop_watches();
   client->create_job(sample_job("g2"));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.count(Endpoint::watch_jobs, 503) >= 1; }));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.count(Endpoint::watch_jobs, 503) >= 1; }, "c.server.count(Endpoint::watch_jobs, 503) >= 1"));
   c.server.compact();
   c.server.clear_faults();
-  BOOST_TEST(test::eventually([&] { return seen.complete() == 2; }));
+  test::eventually([&] { return seen.complete() == 2; }, "seen.complete() == 2");
   w.stop();
   t.join();
   BOOST_TEST(w.stats().gone >= 1u);
@@ -172,9 +172,9 @@ BOOST_AUTO_TEST_CASE(watcher_relists_after_forced_gone_on_resume) {
     Seen seen;
     kube::JobWatcher w{*client, kube::managed_selector(), "default", seen.handlers(), fast_backoff()};
     std::thread t{[&] { w.run(); }};
-    BOOST_TEST_REQUIRE(test::eventually([&] { return w.stats().watches >= 1; }));
+    BOOST_TEST_REQUIRE(test::eventually([&] { return w.stats().watches >= 1; }, "w.stats().watches >= 1"));
     for (int i = 0; i < 5; ++i) client->create_job(sample_job("h" + std::to_string(i)));
-    BOOST_TEST(test::eventually([&] { return seen.complete() == 5; }), "as_http=" << as_http);
+    BOOST_TEST(test::eventually([&] { return seen.complete() == 5; }, "seen.complete() == 5"), "as_http=" << as_http);
     w.stop();
     t.join();
     BOOST_TEST_MESSAGE("as_http " << as_http << " gone " << w.stats().gone << " lists " << w.stats().lists
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(stop_interrupts_a_blocked_watch_promptly) {
   auto client = c.client();
   kube::JobWatcher w{*client, kube::managed_selector(), "default", {}, fast_backoff()};
   std::thread t{[&] { w.run(); }};
-  BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.open_watches() == 1; }));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.open_watches() == 1; }, "c.server.open_watches() == 1"));
   auto before = std::chrono::steady_clock::now();
   w.stop();
   t.join();

@@ -20,7 +20,6 @@
 
 using namespace synergai;
 using namespace synergai::profiling;
-using synergai::test::fresh_dir;
 using synergai::test::read_text;
 using synergai::test::thesis;
 namespace fs = std::filesystem;
@@ -72,7 +71,7 @@ BOOST_AUTO_TEST_CASE(generators_and_plan) {
 }
 
 BOOST_AUTO_TEST_CASE(simulated_campaign_finds_the_model_optima) {
-  auto dir = fresh_dir("optima");
+  test::TempDir dir{"optima"};
   PlanOptions po;
   po.repeats = 3;
   auto plan = make_plan(thesis(), &model(), po);
@@ -124,7 +123,7 @@ BOOST_AUTO_TEST_CASE(model_dictionary_is_unchanged_by_the_provenance_field) {
 }
 
 BOOST_AUTO_TEST_CASE(failures_are_retried_and_tabled) {
-  auto dir = fresh_dir("failures");
+  test::TempDir dir{"failures"};
   PlanOptions po;
   po.repeats = 1;
   po.nodes = {"x86"};
@@ -158,8 +157,8 @@ BOOST_AUTO_TEST_CASE(failures_are_retried_and_tabled) {
 }
 
 BOOST_AUTO_TEST_CASE(resume_after_kill_loses_and_repeats_nothing) {
-  auto killed = fresh_dir("killed");
-  auto whole = fresh_dir("whole");
+  test::TempDir killed{"killed"};
+  test::TempDir whole{"whole"};
   std::string common = "profile run --testbed config/testbeds/thesis.yaml --nodes x86 --repeats 2 --seed 7 ";
   // Uninterrupted reference.
   auto ref = test::run_program(common + "--out '" + whole.string() + "'");
@@ -178,9 +177,8 @@ BOOST_AUTO_TEST_CASE(resume_after_kill_loses_and_repeats_nothing) {
     ::_exit(127);
   }
   auto journal = killed / "journal.jsonl";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline && (!fs::exists(journal) || line_count(journal) < 31))
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  test::eventually([&] { return fs::exists(journal) && line_count(journal) >= 31; }, std::chrono::seconds{20},
+                   "the campaign's journal to hold 31 lines", std::chrono::milliseconds{5});
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -216,7 +214,7 @@ BOOST_AUTO_TEST_CASE(resume_after_kill_loses_and_repeats_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(torn_journal_line_is_dropped) {
-  auto dir = fresh_dir("torn");
+  test::TempDir dir{"torn"};
   PlanOptions po;
   po.repeats = 1;
   po.nodes = {"agx"};

@@ -349,7 +349,7 @@ BOOST_AUTO_TEST_CASE(campaign_counts_invalid_runs_as_failed_attempts) {
   SimulatedOptions so;
   so.failure_rate = 1;  // every attempt fails one of three ways
   SimulatedExecutor ex{tb, test::thesis_model(), so};
-  auto dir = test::fresh_dir("loadgen-invalid");
+  test::TempDir dir{"loadgen-invalid"};
   int invalid = 0;
   for (int attempt = 1; attempt <= 30; ++attempt) {
     auto out = ex.run(plan.front(), attempt, dir);

@@ -115,14 +115,12 @@ BOOST_AUTO_TEST_CASE(shipped_dictionary_is_what_the_model_gives_byte_for_byte) {
   auto shipped = read_file(test::source_path("config/dictionaries/thesis.json"));
   BOOST_TEST(config::dump_dictionary(build_dictionary(thesis(), thesis_model())) == shipped);
 
-  auto dir = std::filesystem::temp_directory_path() / ("synergai-dict-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  test::TempDir dir{"dictionary"};
   auto out = dir / "thesis.json";
   auto r = test::run_program("dictionary build --testbed config/testbeds/thesis.yaml --out '" + out.string() + "'");
   BOOST_TEST(r.exit_code == 0, r.output);
   BOOST_TEST(read_file(out) == shipped, "config/dictionaries/thesis.json differs from a fresh `synergai dictionary "
                                         "build`; regenerate it");
-  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(validate_accepts_the_thesis_testbed_model_and_dictionary) {

@@ -113,10 +113,10 @@ BOOST_AUTO_TEST_CASE(command_exits_3_when_a_dictionary_misses_a_figure) {
   auto p = *d.find("onnx-mobilenet-op11", "x86", ExecConfig{16, std::nullopt});
   p.qps /= 2;
   d.add(p);
-  auto file = std::filesystem::temp_directory_path() / ("synergai-report-" + std::to_string(::getpid()) + ".json");
+  test::TempDir dir{"report"};
+  auto file = dir / "dictionary.json";
   config::save_dictionary(d, file);
   auto r = test::run_program("testbed report --testbed config/testbeds/thesis.yaml --dictionary '" + file.string() + "'");
-  std::filesystem::remove(file);
   BOOST_TEST(r.exit_code == 3, r.output);
   BOOST_TEST(r.output.find("x86 QPS max") != std::string::npos);
   BOOST_TEST(r.output.find("FAIL") != std::string::npos);

@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(the_configured_service_is_valid) {
   // In the image the shipped files live under /usr/share/synergai/; the token
   // is the Secret's file under /etc/synergai/auth/.
   replace_all("/usr/share/synergai/", test::source_path("").string() + "/");
-  auto auth = test::fresh_dir("deploy-auth");
+  test::TempDir auth{"deploy-auth"};
   { std::ofstream{auth / "token"} << "a-token\n"; }
   replace_all("/etc/synergai/auth/", auth.string() + "/");
   auto cfg = config::read_service_config(config::parse_yaml(text, "service.yaml"), "/", policy_names());
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(every_manifest_is_valid_against_the_kubernetes_schemas) {
 // The check fails where a cluster would refuse: each broken object is reported
 // with its field.
 BOOST_AUTO_TEST_CASE(the_schema_check_rejects_broken_manifests) {
-  auto dir = test::fresh_dir("deploy-schema");
+  test::TempDir dir{"deploy-schema"};
   const std::vector<std::pair<std::string, std::string>> cases{
       {"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: n}\nspec:\n"
        "  replicas: one\n  selector: {matchLabels: {a: b}}\n  template: {spec: {containers: [{name: c}]}}\n",

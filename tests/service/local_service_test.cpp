@@ -37,14 +37,14 @@ void write_testbed(const fs::path& file) {
                        model);
 }
 
-fs::path write_service(const fs::path& dir, std::uint16_t port, bool profile_if_missing) {
+fs::path write_service(const fs::path& dir, bool profile_if_missing) {
   write_testbed(dir / "testbed.yaml");
   auto file = dir / "service.yaml";
   std::ofstream{file} << fmt::format(
-      "service: local-test\nlisten: 127.0.0.1:{}\npolicy: synergai\ntick_s: 0.2\ntestbed: testbed.yaml\n"
+      "service: local-test\nlisten: 127.0.0.1:0\npolicy: synergai\ntick_s: 0.2\ntestbed: testbed.yaml\n"
       "dictionary: measured/dictionary.json\nexecutor:\n  kind: local\n  local:\n    models: {}\n"
       "    profile_if_missing: {}\n    profile_queries: 3\n    job_timeout_s: 60\njournal:\n  path: {}\n",
-      port, SYNERGAI_MODEL_DIR, profile_if_missing, (dir / "journal.jsonl").string());
+      SYNERGAI_MODEL_DIR, profile_if_missing, (dir / "journal.jsonl").string());
   return file;
 }
 
@@ -53,11 +53,10 @@ fs::path write_service(const fs::path& dir, std::uint16_t port, bool profile_if_
 BOOST_AUTO_TEST_SUITE(local_service)
 
 BOOST_AUTO_TEST_CASE(the_first_start_measures_this_machine_then_runs_real_jobs) {
-  auto dir = fresh_dir("local-service");
-  auto port = free_port();
-  auto config = write_service(dir, port, true);
-  Child serve{{"serve", "--config", config.string()}, dir / "serve.log"};
-  service::Url url{"127.0.0.1", port};
+  test::TempDir dir{"local-service"};
+  auto config = write_service(dir, true);
+  Child serve{on_any_port({"serve", "--config", config.string()}, dir / "ports.json"), dir / "serve.log"};
+  service::Url url{"127.0.0.1", bound_port(dir / "ports.json", 120s)};  // it profiles this machine first
   BOOST_REQUIRE_MESSAGE(wait_ready(url, 120s), "not ready: " << read_text(dir / "serve.log"));
   auto log = read_text(dir / "serve.log");
   BOOST_TEST(log.find("profiling this machine first") != std::string::npos, log);
@@ -88,15 +87,16 @@ BOOST_AUTO_TEST_CASE(the_first_start_measures_this_machine_then_runs_real_jobs) 
   BOOST_TEST(serve.stop(SIGTERM) == 0);
 
   // A restart finds the dictionary and does not profile again.
-  Child again{{"serve", "--config", config.string()}, dir / "serve-again.log"};
+  Child again{on_any_port({"serve", "--config", config.string()}, dir / "ports.json"), dir / "serve-again.log"};
+  url.port = bound_port(dir / "ports.json", 60s);
   BOOST_REQUIRE(wait_ready(url, 60s));
   BOOST_TEST(read_text(dir / "serve-again.log").find("profiling") == std::string::npos);
   BOOST_TEST(again.stop(SIGTERM) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(without_a_dictionary_it_says_how_to_make_one) {
-  auto dir = fresh_dir("local-service-missing");
-  auto config = write_service(dir, free_port(), false);
+  test::TempDir dir{"local-service-missing"};
+  auto config = write_service(dir, false);
   auto r = run_program("serve --config '" + config.string() + "'");
   BOOST_TEST(r.exit_code == 2, r.output);
   BOOST_TEST(r.output.find("does not exist yet: measure this machine with `synergai profile run --testbed") !=

@@ -45,17 +45,27 @@ inline nlohmann::json wait_all_terminal(service::HttpClient& c, std::size_t expe
   }
 }
 
-inline std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
+// `synergai serve ARGS` listening on a port the kernel picks as it binds
+// (127.0.0.1:0), writing the ports it bound to `port_file` once it listens
+// (--port-file; an old file is removed first). A port picked beforehand, by
+// binding a socket and closing it, could be taken by another process before
+// the service binds it.
+inline std::vector<std::string> on_any_port(std::vector<std::string> args, const std::filesystem::path& port_file) {
+  std::filesystem::remove(port_file);
+  for (std::string a : {"--listen", "127.0.0.1:0", "--port-file"}) args.push_back(a);
+  args.push_back(port_file.string());
+  return args;
+}
+
+// A port a service started with on_any_port(ARGS, port_file) bound: "port"
+// (the API) or "probes_port" (listen_probes). Waits up to `limit` for the file;
+// 0, and the test fails saying so, if it is not there by then.
+inline std::uint16_t bound_port(const std::filesystem::path& port_file, std::chrono::seconds limit = 30s,
+                                const std::string& key = "port") {
+  if (!eventually([&] { return std::filesystem::exists(port_file); }, limit,
+                  "the service to write its ports to " + port_file.string()))
+    return 0;
+  return nlohmann::json::parse(read_text(port_file)).at(key).get<std::uint16_t>();
 }
 
 // The real program as a child process; killed (SIGKILL) if still running at
@@ -124,23 +134,9 @@ inline int probe(const service::Url& url, const std::string& target) {
   }
 }
 
-// Polls `pred` every 20 ms for at most `limit`.
-inline bool poll_until(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
 inline bool wait_ready(const service::Url& url, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe(url, "/readyz") == 200) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
+  return eventually([&] { return probe(url, "/readyz") == 200; }, limit,
+                    fmt::format("GET http://{}:{}/readyz to answer 200", url.host, url.port), 50ms);
 }
 
 }  // namespace synergai::test

@@ -46,12 +46,11 @@ constexpr const char* job_namespace = "ml-jobs";
 // a service file whose executor section points there. The file says
 // `kind: simulated`: the tests choose the Kubernetes executor with the flag.
 struct KubeFixture {
-  std::filesystem::path dir;
+  test::TempDir dir;
   kube::fake::FakeApiServer server;
   std::filesystem::path config;
-  std::uint16_t port = 0;  // the service's; picked once the fake server holds its own
 
-  explicit KubeFixture(const std::string& name) : dir{test::fresh_dir(name)} {
+  explicit KubeFixture(const std::string& name) : dir{name} {
     server.add_node("server-1", {{"kubernetes.io/hostname", "server-1"}});
     server.add_node("jetson-nx-1", {{"kubernetes.io/hostname", "jetson-nx-1"}});
     kube::fake::NodeAgent agent;  // the node agent's reports, emulated (node_agent_test has the real one)
@@ -59,7 +58,6 @@ struct KubeFixture {
     agent.delay = std::chrono::milliseconds{20};
     server.set_node_agent(agent);
     server.start();
-    port = test::free_port();
     auto kubeconfig = dir / "kubeconfig.yaml";
     std::ofstream{kubeconfig} << fmt::format(
         "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
@@ -78,11 +76,13 @@ struct KubeFixture {
         test::source_path("tests/data/valid/tiny-dictionary.json").string(), kubeconfig.string(), job_namespace);
   }
 
+  // For each start of the service: on a port of its own (the last start's is forgotten).
   std::vector<std::string> args() const {
-    return {"serve",     "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port),
-            "--journal", (dir / "journal.jsonl").string(), "--executor", "kubernetes"};
+    return test::on_any_port({"serve", "--config", config.string(), "--journal", (dir / "journal.jsonl").string(),
+                              "--executor", "kubernetes"},
+                             dir / "ports.json");
   }
-  service::Url url() const { return {"127.0.0.1", port}; }
+  service::Url url() const { return {"127.0.0.1", test::bound_port(dir / "ports.json")}; }
   std::filesystem::path log() const { return dir / "serve.log"; }
   std::string log_text() const {
     std::ifstream in{log()};
@@ -139,8 +139,8 @@ BOOST_AUTO_TEST_CASE(readyz_waits_for_the_first_list_of_jobs) {
 
   // The journal is replayed (the API answers) while the list keeps failing.
   service::HttpClient c{k.url()};
-  BOOST_TEST_REQUIRE(test::poll_until([&] { return test::probe(k.url(), "/v1/jobs") == 200; }, 20s), k.log_text());
-  BOOST_TEST_REQUIRE(test::poll_until([&] { return k.server.count(Endpoint::list_jobs, 503) >= 3; }, 20s));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return test::probe(k.url(), "/v1/jobs") == 200; }, 20s, "test::probe(k.url(), \"/v1/jobs\") == 200"), k.log_text());
+  BOOST_TEST_REQUIRE(test::eventually([&] { return k.server.count(Endpoint::list_jobs, 503) >= 3; }, 20s, "k.server.count(Endpoint::list_jobs, 503) >= 3"));
   auto unready = c.request("GET", "/readyz");
   BOOST_TEST(unready.status == 503);
   BOOST_TEST(body_of(unready)["waiting_for"] == "executor", unready.body);
@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(sigterm_while_the_api_server_fails_stops_promptly) {
   unavailable.error_rates = {{503, 1.0}};
   k.server.set_faults(Endpoint::list_jobs, unavailable);
   Child serve{k.args(), k.log()};
-  BOOST_TEST_REQUIRE(test::poll_until([&] { return k.server.count(Endpoint::list_jobs, 503) >= 2; }, 20s));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return k.server.count(Endpoint::list_jobs, 503) >= 2; }, 20s, "k.server.count(Endpoint::list_jobs, 503) >= 2"));
   BOOST_TEST(test::probe(k.url(), "/readyz") == 503);
   auto t0 = std::chrono::steady_clock::now();
   BOOST_TEST(serve.stop(SIGTERM, 10s) == 0, k.log_text());
@@ -295,9 +295,10 @@ BOOST_AUTO_TEST_CASE(the_real_agent_applies_the_mode_before_the_jobs_job_is_crea
   BOOST_TEST(by_node["server"]["waiting_seconds"].get<double>() < 1.5, by_node["server"].dump());
   // The agent's own metrics: one switch, the mode it reads back.
   const auto agent_log = test::read_text(k.dir / "agent.log");
-  const auto at = agent_log.find("metrics and health on http://127.0.0.1:");
+  const std::string listening = "metrics and health listening address=http://127.0.0.1:";
+  const auto at = agent_log.find(listening);
   BOOST_TEST_REQUIRE(at != std::string::npos, agent_log);
-  const auto agent_port = static_cast<std::uint16_t>(std::stoi(agent_log.substr(at + 39)));
+  const auto agent_port = static_cast<std::uint16_t>(std::stoi(agent_log.substr(at + listening.size())));
   service::HttpClient agent_http{{"127.0.0.1", agent_port}};
   auto metrics = agent_http.request("GET", "/metrics");
   BOOST_TEST(metrics.status == 200);
@@ -392,8 +393,7 @@ BOOST_AUTO_TEST_CASE(cancelling_running_jobs_deletes_their_jobs) {
   for (int i = 0; i < 3; ++i) submit(c, fmt::format("long-{}", i), 100);
   // Two nodes: two jobs run, one waits.
   std::map<std::string, std::string> state;
-  BOOST_TEST_REQUIRE(test::poll_until(
-      [&] {
+  BOOST_TEST_REQUIRE(test::eventually([&] {
         state.clear();
         std::size_t running = 0, queued = 0;
         auto list = body_of(c.request("GET", "/v1/jobs"));
@@ -403,8 +403,7 @@ BOOST_AUTO_TEST_CASE(cancelling_running_jobs_deletes_their_jobs) {
           queued += j["state"] == "queued";
         }
         return running == 2 && queued == 1;
-      },
-      20s),
+      }, 20s, "running == 2 && queued == 1"),
       c.request("GET", "/v1/jobs").body << "\n" << json(k.server.jobs(job_namespace)).dump());
   for (const auto& want : {"queued", "running"})
     for (const auto& [id, s] : state)
@@ -412,7 +411,7 @@ BOOST_AUTO_TEST_CASE(cancelling_running_jobs_deletes_their_jobs) {
   auto list = wait_all_terminal(c, 3, 20s);
   for (const auto& j : list["jobs"]) BOOST_TEST(j["state"] == "cancelled", j.dump());
   // The two running jobs' Jobs are deleted; the queued one never had a Job.
-  BOOST_TEST(test::poll_until([&] { return k.jobs().empty(); }, 10s), k.jobs().size());
+  BOOST_TEST(test::eventually([&] { return k.jobs().empty(); }, 10s, "k.jobs().empty()"), k.jobs().size());
   BOOST_TEST(k.server.count(Endpoint::create_job) == 2u);
   BOOST_TEST(k.server.count(Endpoint::delete_job, 200) == 2u);
   BOOST_TEST(serve.stop(SIGTERM) == 0);
@@ -436,8 +435,7 @@ BOOST_AUTO_TEST_CASE(kill_9_with_jobs_running_then_restart_creates_no_job_twice)
     for (std::size_t i = 0; i < n; ++i) accepted.insert(submit(c, fmt::format("crash-{:02}", i), 200));
     // Wait for a few Jobs to have completed, with others running and the rest queued.
     std::size_t running = 0, queued = 0, done = 0;
-    BOOST_TEST_REQUIRE(test::poll_until(
-        [&] {
+    BOOST_TEST_REQUIRE(test::eventually([&] {
           auto list = body_of(c.request("GET", "/v1/jobs?limit=100"));
           running = queued = done = 0;
           for (const auto& j : list["jobs"]) {
@@ -446,8 +444,7 @@ BOOST_AUTO_TEST_CASE(kill_9_with_jobs_running_then_restart_creates_no_job_twice)
             done += j["state"] == "succeeded";
           }
           return running >= 1 && queued >= 1 && done >= 2;
-        },
-        20s));
+        }, 20s, "running >= 1 && queued >= 1 && done >= 2"));
     BOOST_TEST(first.stop(SIGKILL) == 128 + SIGKILL);
     BOOST_TEST_MESSAGE(fmt::format("killed with {} running, {} queued, {} succeeded", running, queued, done));
     for (const auto& [name, j] : k.jobs()) {

@@ -33,8 +33,8 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using test::body_of;
 using test::Child;
-using test::free_port;
-using test::fresh_dir;
+using test::bound_port;
+using test::on_any_port;
 using test::wait_all_terminal;
 using test::wait_ready;
 
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(service_api)
 
 BOOST_AUTO_TEST_CASE(jobs_run_and_api_metrics_agree) {
-  auto dir = fresh_dir("flow");
+  test::TempDir dir{"flow"};
   InProcess s{write_config(dir, 1000)};
   service::HttpClient c{s.url()};
   BOOST_TEST(c.request("GET", "/healthz").status == 200);
@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(jobs_run_and_api_metrics_agree) {
 }
 
 BOOST_AUTO_TEST_CASE(cancel_queued_and_running) {
-  auto dir = fresh_dir("cancel");
+  test::TempDir dir{"cancel"};
   InProcess s{write_config(dir, 1)};  // real durations: the first jobs run for ~20 s
   service::HttpClient c{s.url()};
   for (int i = 0; i < 4; ++i)
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(cancel_queued_and_running) {
 }
 
 BOOST_AUTO_TEST_CASE(stop_closes_idle_connections_and_returns_at_once) {
-  auto dir = fresh_dir("stop");
+  test::TempDir dir{"stop"};
   InProcess s{write_config(dir, 10)};
   std::vector<std::unique_ptr<service::HttpClient>> clients;  // each holds a kept-alive, idle connection
   for (int i = 0; i < 3; ++i) {
@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(stop_closes_idle_connections_and_returns_at_once) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_requests_get_their_status_and_field) {
-  auto dir = fresh_dir("bad");
+  test::TempDir dir{"bad"};
   std::ofstream{dir / "token"} << "s3cret\n";
   InProcess s{write_config(dir, 1000, fmt::format("auth:\n  token_file: {}\nlimits:\n  max_body_bytes: 1024\n",
                                                   (dir / "token").string()))};
@@ -272,7 +272,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(service_input)
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_in_the_url_the_id_or_the_body_is_a_400_and_counted) {
-  auto dir = fresh_dir("utf8");
+  test::TempDir dir{"utf8"};
   InProcess s{write_config(dir, 1000)};
   service::HttpClient c{s.url()};
   for (const char* target : {"/v1/jobs/%FF%FE", "/v1/jobs/a%C0%AFb", "/v1/jobs?state=%ED%A0%80", "/nowhere%F5"}) {
@@ -304,10 +304,10 @@ std::vector<int> idle_connections(std::uint16_t port, int n) {
 }
 
 BOOST_AUTO_TEST_CASE(running_out_of_descriptors_neither_spins_nor_stops_health_checks) {
-  auto dir = fresh_dir("nofile");
+  test::TempDir dir{"nofile"};
   auto config = write_config(dir, 1000);
-  auto port = free_port();
-  Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port)}, dir / "serve.log"};
+  Child serve{on_any_port({"serve", "--config", config.string()}, dir / "ports.json"), dir / "serve.log"};
+  auto port = bound_port(dir / "ports.json");
   service::Url url{"127.0.0.1", port};
   BOOST_TEST_REQUIRE(wait_ready(url, 20s), test::read_text(dir / "serve.log"));
   auto limit = test::run_shell(fmt::format("prlimit --pid {} --nofile=64:64", serve.pid));
@@ -316,7 +316,7 @@ BOOST_AUTO_TEST_CASE(running_out_of_descriptors_neither_spins_nor_stops_health_c
   BOOST_TEST(fds.size() == 100u);
   std::this_thread::sleep_for(3s);  // before: 45 MB of the same log line in 5 s
   // Health checks get through: the connection idle longest makes room.
-  BOOST_TEST(test::poll_until([&] { return test::probe(url, "/healthz") == 200; }, 10s));
+  test::eventually([&] { return test::probe(url, "/healthz") == 200; }, 10s, "test::probe(url, \"/healthz\") == 200");
   const auto log_bytes = std::filesystem::file_size(dir / "serve.log");
   BOOST_TEST(log_bytes < 64u * 1024u, log_bytes << " bytes of log");
   for (int fd : fds) ::close(fd);
@@ -324,14 +324,14 @@ BOOST_AUTO_TEST_CASE(running_out_of_descriptors_neither_spins_nor_stops_health_c
 }
 
 BOOST_AUTO_TEST_CASE(probes_and_metrics_have_a_listener_of_their_own) {
-  auto dir = fresh_dir("probes");
-  auto probes_port = free_port();
-  auto config = write_config(dir, 1000, fmt::format("listen_probes: 127.0.0.1:{}\nauth: {{token_file: {}}}",
-                                                     probes_port, (dir / "token").string()));
+  test::TempDir dir{"probes"};
+  auto config = write_config(dir, 1000, fmt::format("listen_probes: 127.0.0.1:0\nauth: {{token_file: {}}}",
+                                                     (dir / "token").string()));
   std::ofstream{dir / "token"} << "s3cret\n";
-  auto port = free_port();
-  Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port)}, dir / "serve.log"};
-  service::Url probes{"127.0.0.1", probes_port};
+  Child serve{on_any_port({"serve", "--config", config.string()}, dir / "ports.json"), dir / "serve.log"};
+  auto port = bound_port(dir / "ports.json");
+  service::Url probes{"127.0.0.1", bound_port(dir / "ports.json", 30s, "probes_port")};
+  BOOST_TEST(probes.port != port);
   BOOST_TEST_REQUIRE(wait_ready(probes, 20s), test::read_text(dir / "serve.log"));
   BOOST_TEST(test::probe(probes, "/healthz") == 200);
   BOOST_TEST(test::probe(probes, "/metrics") == 200);
@@ -341,14 +341,14 @@ BOOST_AUTO_TEST_CASE(probes_and_metrics_have_a_listener_of_their_own) {
 }
 
 BOOST_AUTO_TEST_CASE(connections_past_the_cap_close_the_one_idle_longest) {
-  auto dir = fresh_dir("cap");
+  test::TempDir dir{"cap"};
   auto config = write_config(dir, 1000, "limits: {max_connections: 8}");
-  auto port = free_port();
-  Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port)}, dir / "serve.log"};
+  Child serve{on_any_port({"serve", "--config", config.string()}, dir / "ports.json"), dir / "serve.log"};
+  auto port = bound_port(dir / "ports.json");
   service::Url url{"127.0.0.1", port};
   BOOST_TEST_REQUIRE(wait_ready(url, 20s), test::read_text(dir / "serve.log"));
   auto fds = idle_connections(port, 20);
-  BOOST_TEST(test::poll_until([&] { return test::probe(url, "/healthz") == 200; }, 10s));
+  test::eventually([&] { return test::probe(url, "/healthz") == 200; }, 10s, "test::probe(url, \"/healthz\") == 200");
   // The oldest idle connections were closed by the server: reading them ends.
   std::this_thread::sleep_for(500ms);
   int closed = 0;
@@ -368,7 +368,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(service_journal)
 
 BOOST_AUTO_TEST_CASE(replay_keeps_the_latest_record_and_skips_a_torn_line) {
-  auto dir = fresh_dir("journal");
+  test::TempDir dir{"journal"};
   auto path = dir / "j.jsonl";
   {
     service::Journal j{path, 1 << 20, {}};
@@ -395,7 +395,7 @@ BOOST_AUTO_TEST_CASE(replay_keeps_the_latest_record_and_skips_a_torn_line) {
 }
 
 BOOST_AUTO_TEST_CASE(compaction_keeps_one_line_per_job) {
-  auto dir = fresh_dir("compact");
+  test::TempDir dir{"compact"};
   auto path = dir / "j.jsonl";
   std::vector<JobRecord> table;
   for (int i = 0; i < 3; ++i) {
@@ -440,7 +440,7 @@ struct FileSizeLimit {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_torn_tail_is_cut_and_kept_so_the_next_record_survives) {
-  auto dir = fresh_dir("torn");
+  test::TempDir dir{"torn"};
   auto path = dir / "j.jsonl";
   std::ofstream{path} << line_of(queued_record("a", 1000)) << "\n" << R"({"job":{"spec":{"id":"c")";
   {
@@ -456,7 +456,7 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_is_cut_and_kept_so_the_next_record_survives) {
 }
 
 BOOST_AUTO_TEST_CASE(a_last_record_missing_only_its_newline_is_kept) {
-  auto dir = fresh_dir("newline");
+  test::TempDir dir{"newline"};
   auto path = dir / "j.jsonl";
   auto done = queued_record("a", 1000);
   done.state = JobState::succeeded;
@@ -473,7 +473,7 @@ BOOST_AUTO_TEST_CASE(a_last_record_missing_only_its_newline_is_kept) {
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_append_is_never_written_and_the_journal_recovers_by_itself) {
-  auto dir = fresh_dir("full");
+  test::TempDir dir{"full"};
   auto path = dir / "j.jsonl";
   service::Journal j{path, 1 << 20, {}, 10ms};
   j.append(queued_record("kept", 1000), true);
@@ -508,7 +508,7 @@ BOOST_AUTO_TEST_CASE(a_refused_append_is_never_written_and_the_journal_recovers_
 BOOST_AUTO_TEST_CASE(a_compaction_leaves_out_a_submission_that_was_refused) {
   // The table holds a submission until its appender learns of the refusal and
   // removes it; a compaction meanwhile must not write it into the new file.
-  auto dir = fresh_dir("compact-refused");
+  test::TempDir dir{"compact-refused"};
   auto path = dir / "j.jsonl";
   std::vector<JobRecord> table{queued_record("kept", 1000), queued_record("refused", 1001)};
   service::Journal j{path, 1 << 20, [&] { return table; }, 10ms};
@@ -520,7 +520,7 @@ BOOST_AUTO_TEST_CASE(a_compaction_leaves_out_a_submission_that_was_refused) {
     BOOST_CHECK_THROW(j.await(line), RuntimeError);
   }
   j.rewrite();
-  BOOST_TEST_REQUIRE(test::poll_until([&] { return j.stats().compactions >= 1u; }, 5000ms));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return j.stats().compactions >= 1u; }, 5000ms, "j.stats().compactions >= 1u"));
   j.settle(line);
   j.append(queued_record("after", 1002), true);
   j.close();
@@ -532,7 +532,7 @@ BOOST_AUTO_TEST_CASE(a_compaction_leaves_out_a_submission_that_was_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(replay_refuses_what_the_api_would_refuse_and_damage_stops_the_start) {
-  auto dir = fresh_dir("replay-rules");
+  test::TempDir dir{"replay-rules"};
   auto config = write_config(dir, 1000);
   auto journal = dir / "journal.jsonl";
   auto unknown = queued_record("unknown-engine", 1000);
@@ -544,9 +544,8 @@ BOOST_AUTO_TEST_CASE(replay_refuses_what_the_api_would_refuse_and_damage_stops_t
   std::ofstream{journal} << line_of(queued_record("good", 1000)) << "\n" << line_of(unknown) << "\n"
                          << line_of(zero) << "\n" << line_of(free) << "\n";
   {
-    auto port = free_port();
-    Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port)}, dir / "a.log"};
-    service::Url url{"127.0.0.1", port};
+    Child serve{on_any_port({"serve", "--config", config.string()}, dir / "ports.json"), dir / "a.log"};
+    service::Url url{"127.0.0.1", bound_port(dir / "ports.json")};
     BOOST_TEST_REQUIRE(wait_ready(url, 20s), test::read_text(dir / "a.log"));
     service::HttpClient c{url};
     auto list = wait_all_terminal(c, 4, 20s);
@@ -570,11 +569,9 @@ BOOST_AUTO_TEST_CASE(replay_refuses_what_the_api_would_refuse_and_damage_stops_t
   auto refused = test::run_program(fmt::format("serve --config {} --listen 127.0.0.1:0", config.string()));
   BOOST_TEST(refused.exit_code == 2, refused.output);
   BOOST_TEST(refused.output.find("damaged line(s) before its end") != std::string::npos, refused.output);
-  auto port = free_port();
-  Child serve{{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port),
-               "--accept-journal-damage"},
+  Child serve{on_any_port({"serve", "--config", config.string(), "--accept-journal-damage"}, dir / "ports.json"),
               dir / "b.log"};
-  service::Url url{"127.0.0.1", port};
+  service::Url url{"127.0.0.1", bound_port(dir / "ports.json")};
   BOOST_TEST_REQUIRE(wait_ready(url, 20s), test::read_text(dir / "b.log"));
   service::HttpClient c{url};
   auto metrics = c.request("GET", "/metrics").body;
@@ -591,7 +588,7 @@ BOOST_AUTO_TEST_CASE(replay_refuses_what_the_api_would_refuse_and_damage_stops_t
 }
 
 BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_reports_itself_and_recovers) {
-  auto dir = fresh_dir("svc-full");
+  test::TempDir dir{"svc-full"};
   std::string refused_id;
   {
     InProcess s{write_config(dir, 1)};  // real durations: a job runs for tens of seconds
@@ -602,9 +599,8 @@ BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_reports_itself_and_recovers) {
     auto first = submit();
     BOOST_TEST_REQUIRE(first.status == 201, first.body);
     const auto running = body_of(first)["id"].get<std::string>();
-    BOOST_TEST_REQUIRE(test::poll_until([&] { return s.svc->journal_failing() == false &&
-                                                      body_of(c.request("GET", "/v1/jobs/" + running))["state"] == "running"; },
-                                        10s));
+    BOOST_TEST_REQUIRE(test::eventually([&] { return s.svc->journal_failing() == false &&
+                                                      body_of(c.request("GET", "/v1/jobs/" + running))["state"] == "running"; }, 10s, "s.svc->journal_failing() == false && body_of(c.request(\"GET\", \"/v1/jobs/\" + running))[\"state\"] == \"running\""));
     {
       FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
       auto refused = submit();
@@ -616,10 +612,10 @@ BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_reports_itself_and_recovers) {
       BOOST_TEST(metrics.find("synergai_journal_failing 1\n") != std::string::npos, metrics);
       // A transition of an accepted job waits for the journal.
       BOOST_TEST(c.request("DELETE", "/v1/jobs/" + running).status == 202);
-      BOOST_TEST(test::poll_until([&] { return s.svc->journal_failing(); }, 5s));
+      test::eventually([&] { return s.svc->journal_failing(); }, 5s, "s.svc->journal_failing()");
     }
     // Space again: the next submission is accepted without a restart.
-    BOOST_TEST(test::poll_until([&] { return submit().status == 201; }, 10s));
+    test::eventually([&] { return submit().status == 201; }, 10s, "submit().status == 201");
     BOOST_TEST(c.request("GET", "/readyz").status == 200);
     BOOST_TEST(s.svc->stop() == 0u);  // every transition reached the file
   }
@@ -629,29 +625,28 @@ BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_reports_itself_and_recovers) {
 }
 
 BOOST_AUTO_TEST_CASE(stopping_with_transitions_the_journal_cannot_write_says_so) {
-  auto dir = fresh_dir("svc-full-stop");
+  test::TempDir dir{"svc-full-stop"};
   InProcess s{write_config(dir, 1)};
   service::HttpClient c{s.url()};
   auto r = c.request("POST", "/v1/jobs", json{{"engine", "onnx-mobilenet-op11"}, {"queries", 500}, {"qos_seconds", 120}}.dump());
   BOOST_TEST_REQUIRE(r.status == 201, r.body);
   const auto id = body_of(r)["id"].get<std::string>();
-  BOOST_TEST_REQUIRE(test::poll_until([&] { return body_of(c.request("GET", "/v1/jobs/" + id))["state"] == "running"; }, 10s));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/" + id))["state"] == "running"; }, 10s, "body_of(c.request(\"GET\", \"/v1/jobs/\" + id))[\"state\"] == \"running\""));
   FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
   BOOST_TEST(c.request("DELETE", "/v1/jobs/" + id).status == 202);
-  BOOST_TEST_REQUIRE(test::poll_until([&] { return s.svc->journal_failing(); }, 5s));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return s.svc->journal_failing(); }, 5s, "s.svc->journal_failing()"));
   s.server->stop();
   BOOST_TEST(s.svc->stop() >= 1u);  // serve exits 1 on this
 }
 
 BOOST_AUTO_TEST_CASE(kill_9_and_restart_loses_nothing) {
-  auto dir = fresh_dir("crash");
+  test::TempDir dir{"crash"};
   auto config = write_config(dir, 20);
-  auto port = free_port();
-  service::Url url{"127.0.0.1", port};
-  std::vector<std::string> args{"serve", "--config", config.string(), "--listen", fmt::format("127.0.0.1:{}", port)};
+  const std::vector<std::string> args{"serve", "--config", config.string()};
   std::set<std::string> accepted;
   {
-    Child first{args, dir / "serve.log"};
+    Child first{on_any_port(args, dir / "ports.json"), dir / "serve.log"};
+    service::Url url{"127.0.0.1", bound_port(dir / "ports.json")};
     BOOST_TEST_REQUIRE(wait_ready(url, 20s));
     service::HttpClient c{url};
     for (int i = 0; i < 12; ++i) {
@@ -670,7 +665,8 @@ BOOST_AUTO_TEST_CASE(kill_9_and_restart_loses_nothing) {
     BOOST_TEST(queued >= 1u);
     BOOST_TEST(first.stop(SIGKILL) == 128 + SIGKILL);
   }
-  Child second{args, dir / "serve.log"};
+  Child second{on_any_port(args, dir / "ports.json"), dir / "serve.log"};
+  service::Url url{"127.0.0.1", bound_port(dir / "ports.json")};
   BOOST_TEST_REQUIRE(wait_ready(url, 20s));
   service::HttpClient c{url};
   auto list = wait_all_terminal(c, accepted.size(), 40s);
@@ -701,7 +697,7 @@ std::string metric_line(service::HttpClient& c, const std::string& name) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(finished_jobs_past_the_count_are_forgotten_everywhere_and_totals_kept) {
-  auto dir = fresh_dir("retain-count");
+  test::TempDir dir{"retain-count"};
   auto config = write_config(dir, 1000, "retention: {max_finished_jobs: 3}\n");
   {
     InProcess s{config};
@@ -712,8 +708,7 @@ BOOST_AUTO_TEST_CASE(finished_jobs_past_the_count_are_forgotten_everywhere_and_t
                          json{{"id", fmt::format("r{}", i)}, {"engine", "onnx-mobilenet-op11"}, {"queries", 20},
                               {"qos_seconds", 60}}.dump());
       BOOST_TEST_REQUIRE(r.status == 201, r.body);
-      BOOST_TEST_REQUIRE(test::poll_until(
-          [&] { return test::is_terminal_state(body_of(c.request("GET", fmt::format("/v1/jobs/r{}", i)))); }, 10s));
+      BOOST_TEST_REQUIRE(test::eventually([&] { return test::is_terminal_state(body_of(c.request("GET", fmt::format("/v1/jobs/r{}", i)))); }, 10s, "test::is_terminal_state(body_of(c.request(\"GET\", fmt::format(\"/v1/jobs/r{}\", i))))"));
     }
     BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 5");
     auto list = body_of(c.request("GET", "/v1/jobs"));
@@ -730,8 +725,7 @@ BOOST_AUTO_TEST_CASE(finished_jobs_past_the_count_are_forgotten_everywhere_and_t
                            json{{"id", "r0"}, {"engine", "onnx-mobilenet-op11"}, {"queries", 30}, {"qos_seconds", 60}}.dump());
     BOOST_TEST_REQUIRE(again.status == 201, again.body);
     BOOST_TEST(body_of(again)["queries"] == 30);
-    BOOST_TEST(test::poll_until(
-        [&] { return body_of(c.request("GET", "/v1/jobs/r0"))["state"] == "succeeded"; }, 10s));
+    test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/r0"))["state"] == "succeeded"; }, 10s, "body_of(c.request(\"GET\", \"/v1/jobs/r0\"))[\"state\"] == \"succeeded\"");
     BOOST_TEST(c.request("GET", "/v1/jobs/r5").status == 404);  // r0 is now the newest of three
   }
   // The journal still holds forgotten jobs' lines; a restart forgets them
@@ -749,7 +743,7 @@ BOOST_AUTO_TEST_CASE(finished_jobs_past_the_count_are_forgotten_everywhere_and_t
 }
 
 BOOST_AUTO_TEST_CASE(finished_jobs_older_than_the_ttl_are_forgotten_at_start_and_while_serving) {
-  auto dir = fresh_dir("retain-ttl");
+  test::TempDir dir{"retain-ttl"};
   {
     JobRecord old = service_journal::queued_record("long-ago", 1000);
     old.state = JobState::succeeded;
@@ -762,9 +756,8 @@ BOOST_AUTO_TEST_CASE(finished_jobs_older_than_the_ttl_are_forgotten_at_start_and
   BOOST_TEST(c.request("GET", "/v1/jobs/long-ago").status == 404);  // finished in 1970
   BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 1");
   // The replayed queued job runs, then is forgotten a second after it finished.
-  BOOST_TEST_REQUIRE(test::poll_until(
-      [&] { return body_of(c.request("GET", "/v1/jobs/waiting"))["state"] == "succeeded"; }, 10s));
-  BOOST_TEST(test::poll_until([&] { return c.request("GET", "/v1/jobs/waiting").status == 404; }, 5s));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/waiting"))["state"] == "succeeded"; }, 10s, "body_of(c.request(\"GET\", \"/v1/jobs/waiting\"))[\"state\"] == \"succeeded\""));
+  test::eventually([&] { return c.request("GET", "/v1/jobs/waiting").status == 404; }, 5s, "c.request(\"GET\", \"/v1/jobs/waiting\").status == 404");
   BOOST_TEST(body_of(c.request("GET", "/v1/jobs"))["total"] == 0);
   BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 2");
   BOOST_TEST(metric_line(c, "synergai_jobs_accepted_total") == "synergai_jobs_accepted_total 2");
