@@ -47,12 +47,6 @@ def say(text):
     print(f"[{time.monotonic() - START:7.1f}s] {text}", flush=True)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http_call(port, method, path, body=None, timeout=5.0):
     """(status, parsed JSON or text); raises OSError / HTTPException."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -131,12 +125,19 @@ class CreationWatch:
 
 
 class Serve:
-    """The real `synergai serve`, restarted on the same port and journal."""
+    """The real `synergai serve`, restarted on the same port and journal.
 
-    def __init__(self, args, phase_dir, config, port, journal, executor):
+    The first start listens on port 0 and writes the port the kernel gave it to
+    a --port-file (a port picked by binding and closing a socket first could be
+    taken by another process before the service binds it); every restart binds
+    that port again, as a restarted service would, so clients keep their address.
+    """
+
+    def __init__(self, args, phase_dir, config, journal, executor):
         self.args = args
         self.config = config
-        self.port = port
+        self.port = 0  # known once the first start listens
+        self.port_file = phase_dir / "serve.port.json"
         self.journal = journal
         self.executor = executor
         self.log_path = phase_dir / "serve.log"
@@ -147,6 +148,9 @@ class Serve:
     def spawn(self, nofile=None):
         cmd = [self.args.synergai, "serve", "--config", str(self.config), "--listen", f"127.0.0.1:{self.port}",
                "--journal", str(self.journal), "--executor", self.executor]
+        if self.port == 0:
+            self.port_file.unlink(missing_ok=True)
+            cmd += ["--port-file", str(self.port_file)]
         if nofile:
             cmd = ["prlimit", f"--nofile={nofile}:{nofile}", "--"] + cmd
         log = open(self.log_path, "ab")
@@ -164,6 +168,12 @@ class Serve:
         while time.monotonic() < deadline:
             if not self.alive():
                 raise SoakError(f"serve exited with {self.proc.returncode} during start-up; log:\n{self.log_tail()}")
+            if self.port == 0:
+                try:  # written whole (renamed into place) once it listens
+                    self.port = json.loads(self.port_file.read_text())["port"]
+                except FileNotFoundError:
+                    time.sleep(0.01)
+                    continue
             try:
                 status, _ = http_call(self.port, "GET", "/readyz", timeout=1.0)
                 if status == 200:
@@ -651,8 +661,7 @@ class Phase:
             kubeconfig = self.start_fake_apiserver(REPO / "config/testbeds/thesis.yaml")
         self.mount_tmpfs()
         config = self.write_config(kubeconfig)
-        self.serve = Serve(self.args, self.dir, config, free_port(), self.journal_dir / "journal.jsonl",
-                           self.executor)
+        self.serve = Serve(self.args, self.dir, config, self.journal_dir / "journal.jsonl", self.executor)
         started = time.monotonic()
         self.restart()
         threads = [threading.Thread(target=self.client, args=(i, self.serve.port), daemon=True)
