@@ -14,7 +14,7 @@
 // noise happens to help) and the violations among the other jobs.
 #pragma once
 
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 #include "messages/job.hpp"
 #include "support/statistics.hpp"
 

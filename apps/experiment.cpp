@@ -2,7 +2,7 @@
 // scenario x policy x seed of an experiment file in virtual time on a pool of
 // threads, then writes jobs.csv, summary.json, summary.md and figures/ into
 // one folder (docs/results.md) and prints summary.md.
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 #include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"

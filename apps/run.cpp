@@ -3,7 +3,7 @@
 // (Poisson arrivals drawn with the seed) or a replayed arrivals file. Prints
 // the per-job table and the metrics; --out writes jobs.csv and summary.json,
 // --trace the decision log as JSON lines.
-#include "actors/local_executor.hpp"
+#include "executors/local/local_executor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/policies/policy.hpp"
 #include "actors/runtime.hpp"

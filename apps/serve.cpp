@@ -2,7 +2,7 @@
 // API, the journal, the scheduler and an executor). SIGTERM/SIGINT stop it
 // gracefully: no new connections, requests in flight answered, the journal
 // fsynced, exit 0; running Kubernetes Jobs are left to be re-adopted.
-#include "actors/local_executor.hpp"
+#include "executors/local/local_executor.hpp"
 #include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
@@ -11,7 +11,7 @@
 #include "kube/bridge.hpp"
 #include "kube/client.hpp"
 #include "profiling/campaign.hpp"
-#include "profiling/local_engine.hpp"
+#include "executors/local/local_engine.hpp"
 #include "service/http_server.hpp"
 #include "service/service.hpp"
 #include "support/errors.hpp"

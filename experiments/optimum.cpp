@@ -1,7 +1,7 @@
 #include "experiments/optimum.hpp"
 
-#include "actors/performance.hpp"
-#include "actors/simulated_executor.hpp"
+#include "config/performance.hpp"
+#include "executors/simulated/simulated_executor.hpp"
 #include "support/errors.hpp"
 #include "support/random.hpp"
 

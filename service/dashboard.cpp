@@ -1,7 +1,7 @@
 // The dashboard's page and its JSON (service/dashboard.hpp).
 #include "service/dashboard.hpp"
 
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 #include "service/dashboard_page.hpp"
 #include "support/statistics.hpp"
 

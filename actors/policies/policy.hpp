@@ -8,7 +8,7 @@
 // no grant stays queued.
 #pragma once
 
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 #include "messages/runtime.hpp"
 
 #include <functional>

@@ -1,7 +1,7 @@
 // The profiling campaign's local executor (profiling/local_engine.hpp): real
 // measurements of the tiny generated models, each run a pinned engine child;
 // the failure paths with the fake engine; the checks made before any run.
-#include "profiling/local_engine.hpp"
+#include "executors/local/local_engine.hpp"
 
 #include "config/testbed.hpp"
 #include "support/errors.hpp"

@@ -1,6 +1,6 @@
 // The local executor: pinned child processes, their failure paths, and a real
 // scheduled run on two one-core workers.
-#include "actors/local_executor.hpp"
+#include "executors/local/local_executor.hpp"
 #include "actors/runtime.hpp"
 #include "config/testbed.hpp"
 #include "support/errors.hpp"

@@ -8,7 +8,7 @@
 #include "kube/kubeconfig.hpp"
 #include "kube/job_status.hpp"
 #include "kube/manifest.hpp"
-#include "kube/profiling_executor.hpp"
+#include "executors/kube/profiling_executor.hpp"
 #include "profiling/campaign.hpp"
 #include "tests/kube/fake_fixture.hpp"
 #include "tests/support.hpp"

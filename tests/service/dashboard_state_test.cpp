@@ -2,7 +2,7 @@
 // the queue in the urgency actor's order with each job's slack, counters, the
 // timeline's window and the placement latency. The page itself is checked in
 // a browser by dashboard_test.cpp.
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 #include "service/dashboard.hpp"
 #include "tests/support.hpp"
 

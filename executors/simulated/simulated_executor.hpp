@@ -6,9 +6,9 @@
 // Power-mode switches take the node's mode_switch_latency.
 #pragma once
 
-#include "actors/performance.hpp"
-#include "actors/timeline.hpp"
-#include "messages/execution.hpp"
+#include "config/performance.hpp"
+#include "messages/timeline.hpp"
+#include "messages/protocol.hpp"
 
 #include <map>
 #include <memory>

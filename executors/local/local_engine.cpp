@@ -1,4 +1,4 @@
-#include "profiling/local_engine.hpp"
+#include "executors/local/local_engine.hpp"
 
 #include "support/errors.hpp"
 #include "support/files.hpp"

@@ -11,8 +11,9 @@
 // LoadGen summary and detail logs and parsed. A failed Job, an unparsable
 // log or an INVALID result is a failure outcome, which the campaign retries.
 //
-// It lives in kube/ because it needs the API client; kube depends on
-// profiling (the Executor interface and the LoadGen parser), never the reverse.
+// It lives in executors/kube/, beside the other backends' executors, because
+// it needs both the API client (kube/) and the campaign's Executor interface
+// and LoadGen parser (profiling/); neither of those depends on the other.
 #pragma once
 
 #include "config/testbed.hpp"

@@ -1,4 +1,4 @@
-#include "actors/performance.hpp"
+#include "config/performance.hpp"
 
 #include <algorithm>
 #include <map>

@@ -13,10 +13,10 @@
 // - Local nodes have no power modes: a mode request is answered with an error.
 #pragma once
 
-#include "actors/performance.hpp"
-#include "actors/timeline.hpp"
-#include "messages/execution.hpp"
-#include "profiling/local_engine.hpp"
+#include "config/performance.hpp"
+#include "messages/timeline.hpp"
+#include "messages/protocol.hpp"
+#include "executors/local/local_engine.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -29,7 +29,7 @@
 namespace synergai {
 
 struct LocalExecutorConfig {
-  EngineCommand engine;  // the engine the children run (profiling/local_engine.hpp)
+  EngineCommand engine;  // the engine the children run (executors/local/local_engine.hpp)
   // A job's time limit: max(floor, factor x its estimate from the dictionary).
   Seconds timeout_floor{30};
   double timeout_factor = 3;

@@ -11,7 +11,7 @@
 
 #include "config/dictionary.hpp"
 #include "config/testbed.hpp"
-#include "messages/runtime.hpp"
+#include "messages/protocol.hpp"
 
 #include <optional>
 #include <string>

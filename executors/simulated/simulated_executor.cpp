@@ -1,4 +1,4 @@
-#include "actors/simulated_executor.hpp"
+#include "executors/simulated/simulated_executor.hpp"
 
 #include "support/random.hpp"
 

@@ -1,4 +1,4 @@
-#include "actors/local_executor.hpp"
+#include "executors/local/local_executor.hpp"
 
 #include "support/errors.hpp"
 

@@ -1,4 +1,4 @@
-#include "kube/profiling_executor.hpp"
+#include "executors/kube/profiling_executor.hpp"
 
 #include "kube/job_status.hpp"
 #include "kube/manifest.hpp"
