@@ -20,7 +20,7 @@
 namespace synergai::experiments {
 
 // How the optimum's execution times agree with the runtime's: the simulated
-// executor (actors/simulated_executor.cpp) runs a job for
+// executor (executors/simulated/simulated_executor.cpp) runs a job for
 // simulated_duration(performance, config, request) = the dictionary estimate
 // (pre-processing + q / QPS) of (engine, node, configuration) times a
 // log-normal factor drawn from derive_seed(seed, "noise:" + job id) alone, so

@@ -27,7 +27,7 @@
 
 namespace synergai::experiments {
 
-// What the simulated executor draws from (actors/simulated_executor.hpp).
+// What the simulated executor draws from (executors/simulated/simulated_executor.hpp).
 struct DrawnTimes {
   std::uint64_t seed = 1;
   double noise_sigma = 0.05;

@@ -1,4 +1,4 @@
-// The profiling campaign's local executor (profiling/local_engine.hpp): real
+// The profiling campaign's local executor (executors/local/local_engine.hpp): real
 // measurements of the tiny generated models, each run a pinned engine child;
 // the failure paths with the fake engine; the checks made before any run.
 #include "executors/local/local_engine.hpp"
