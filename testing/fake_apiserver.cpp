@@ -24,28 +24,7 @@ namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using json = nlohmann::json;
 
-std::string to_string(Endpoint e) {
-  switch (e) {
-    case Endpoint::version: return "version";
-    case Endpoint::discovery: return "discovery";
-    case Endpoint::create_job: return "create_job";
-    case Endpoint::get_job: return "get_job";
-    case Endpoint::list_jobs: return "list_jobs";
-    case Endpoint::watch_jobs: return "watch_jobs";
-    case Endpoint::watch_nodes: return "watch_nodes";
-    case Endpoint::delete_job: return "delete_job";
-    case Endpoint::patch_job: return "patch_job";
-    case Endpoint::list_nodes: return "list_nodes";
-    case Endpoint::get_node: return "get_node";
-    case Endpoint::patch_node: return "patch_node";
-    case Endpoint::list_pods: return "list_pods";
-    case Endpoint::pod_log: return "pod_log";
-    case Endpoint::other: return "other";
-  }
-  return "other";
-}
-
-FakeApiServer::State::State(ServerOptions o)
+ServerState::ServerState(ServerOptions o)
     : options{std::move(o)},
       rng{options.seed},
       store{options.event_history, cv},
@@ -56,7 +35,7 @@ FakeApiServer::State::State(ServerOptions o)
                                   {"DNS:localhost", "IP:127.0.0.1", "DNS:kubernetes.default.svc"}, true);
 }
 
-void FakeApiServer::State::serve(tcp::socket socket) {
+void ServerState::serve(tcp::socket socket) {
   beast::error_code ec;
   timeval tv{60, 0};
   ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -82,7 +61,7 @@ void FakeApiServer::State::serve(tcp::socket socket) {
   s.next_layer().close(ignored);
 }
 
-void FakeApiServer::State::accept_loop() {
+void ServerState::accept_loop() {
   for (;;) {
     beast::error_code ec;
     tcp::socket socket{ioc};
@@ -113,7 +92,7 @@ void FakeApiServer::State::accept_loop() {
   }
 }
 
-FakeApiServer::FakeApiServer(ServerOptions options) : state_{std::make_shared<State>(std::move(options))} {}
+FakeApiServer::FakeApiServer(ServerOptions options) : state_{std::make_shared<ServerState>(std::move(options))} {}
 
 FakeApiServer::~FakeApiServer() { stop(); }
 
@@ -163,7 +142,7 @@ void FakeApiServer::stop() {
   beast::error_code ec;
   st.acceptor->close(ec);
   st.controller_thread.join();
-  std::vector<std::unique_ptr<State::Conn>> conns;
+  std::vector<std::unique_ptr<ServerState::Conn>> conns;
   {
     std::lock_guard lock{st.conn_mutex};
     for (auto& c : st.conns)

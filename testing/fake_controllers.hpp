@@ -8,8 +8,8 @@
 // thread, under the server's lock.
 #pragma once
 
-#include "testing/fake_apiserver.hpp"
 #include "testing/fake_store.hpp"
+#include "testing/fake_types.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,5 +1,5 @@
 // The fake API server's fault reactors: what goes wrong on purpose, per
-// endpoint (Faults in testing/fake_apiserver.hpp). Before a request is routed
+// endpoint (Faults in testing/fake_types.hpp). Before a request is routed
 // it may be delayed, its connection reset, or answered with an injected error
 // (with Retry-After on 429 and 503); a watch may answer 410 when it resumes
 // from a resourceVersion, have its stream cut before an event or after N
@@ -7,7 +7,7 @@
 // draws come from the server's one seeded generator, under its lock.
 #pragma once
 
-#include "testing/fake_apiserver.hpp"
+#include "testing/fake_types.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -179,7 +179,7 @@ bool Routes::watch(Stream& s, const Request& req, Endpoint ep, const std::string
   std::unique_lock lock{st_.mutex};
   ++st_.watches_open;
   struct Guard {
-    FakeApiServer::State& st;
+    ServerState& st;
     ~Guard() {
       std::lock_guard l{st.mutex};
       --st.watches_open;

@@ -29,7 +29,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class Routes {
  public:
-  explicit Routes(FakeApiServer::State& st) : st_{st} {}
+  explicit Routes(ServerState& st) : st_{st} {}
 
   // Answers `req`; returns whether the connection stays open.
   bool handle(Stream& s, const Request& req);
@@ -66,7 +66,7 @@ class Routes {
   bool watch(Stream& s, const Request& req, Endpoint ep, const std::string& kind, const std::string& ns,
              const Query& query, const Faults& f, const std::string& user);
 
-  FakeApiServer::State& st_;
+  ServerState& st_;
 };
 
 // Answers on the connection; each returns whether it stays open.

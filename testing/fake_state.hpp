@@ -1,16 +1,16 @@
-// What the fake API server's threads share: its options and certificates, the
-// store, the controllers, the fault reactors and the log of requests, all
-// under one lock with one condition variable that every change notifies (a
-// new event, a new timer, dropped watches, stop); and the listener and
-// connection threads (testing/fake_apiserver.cpp). The routes
-// (testing/fake_routes.hpp) reach everything through it.
+// What the fake API server's threads share (FakeApiServer holds it): its
+// options and certificates, the store, the controllers, the fault reactors and
+// the log of requests, all under one lock with one condition variable that
+// every change notifies (a new event, a new timer, dropped watches, stop); and
+// the listener and connection threads (testing/fake_apiserver.cpp). The
+// routes (testing/fake_routes.hpp) reach everything through it.
 #pragma once
 
 #include "kube/tls_cert.hpp"
-#include "testing/fake_apiserver.hpp"
 #include "testing/fake_controllers.hpp"
 #include "testing/fake_faults.hpp"
 #include "testing/fake_store.hpp"
+#include "testing/fake_types.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -26,8 +26,8 @@
 
 namespace synergai::kube::fake {
 
-struct FakeApiServer::State {
-  explicit State(ServerOptions o);
+struct ServerState {
+  explicit ServerState(ServerOptions o);
 
   ServerOptions options;
   KeyPair ca_keys;

@@ -6,7 +6,7 @@
 // guards it, and every member is used under that lock.
 #pragma once
 
-#include "testing/fake_apiserver.hpp"
+#include "testing/fake_types.hpp"
 
 #include <nlohmann/json.hpp>
 
