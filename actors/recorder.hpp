@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,7 +21,7 @@ namespace synergai {
 
 struct RunLog {
   mutable std::mutex mutex;
-  std::map<std::string, JobRecord> jobs;  // latest record per job id
+  std::unordered_map<std::string, JobRecord> jobs;  // latest record per job id
   std::vector<std::string> anomalies;
   std::vector<TraceEvent> trace;
   std::atomic<std::size_t> terminal{0};  // jobs in a terminal state

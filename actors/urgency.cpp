@@ -50,17 +50,30 @@ Entry* entry_of(self_ptr self, const std::string& job_id) {
   return it == s.queued.end() ? nullptr : &s.queue.at(it->second);
 }
 
+bool indexes_meetable(self_ptr self) {
+  return fits_deadlines(self) && !self->state.config.head_of_line_blocking;
+}
+
 // Makes the entry plannable: into the urgency index (deadline_fit).
 void index_entry(self_ptr self, Entry& e) {
   auto& s = self->state;
   e.plannable_since = ++s.events;
-  if (fits_deadlines(self)) s.on_time.emplace(e.latest_start, e.sequence);
+  if (!fits_deadlines(self)) return;
+  s.on_time.emplace(e.latest_start, e.sequence);
+  if (indexes_meetable(self) && e.engine)
+    for (std::size_t c = 0; c < s.meetable_by_class.size(); ++c)
+      if (s.performance->optimum(*e.engine, c)) s.meetable_by_class[c].emplace(e.latest_start, e.sequence);
+}
+
+void unindex_meetable(self_ptr self, const Entry& e) {
+  for (auto& meetable : self->state.meetable_by_class) meetable.erase({e.latest_start, e.sequence});
 }
 
 void unindex_entry(self_ptr self, const Entry& e) {
   auto& s = self->state;
   s.on_time.erase({e.latest_start, e.sequence});
   s.late.erase(e.sequence);
+  unindex_meetable(self, e);
 }
 
 void remove_entry(self_ptr self, std::string job_id) {  // by value: it may live in the queue
@@ -105,6 +118,7 @@ void move_late(self_ptr self, TimePoint at) {
     if (!evaluate(s.queue.at(key.second), at).inevitably_late) break;
     s.on_time.erase(s.on_time.begin());
     s.late.insert(key.second);
+    unindex_meetable(self, s.queue.at(key.second));
   }
 }
 
@@ -193,12 +207,46 @@ void execute(self_ptr self, std::shared_ptr<const Plan> plan, std::size_t i, std
           });
 }
 
+// Eq. 6.2 against Eq. 6.1 at the round's instant: can the job still meet its
+// deadline on class c? (The same test as first_available's.)
+bool meets_on(self_ptr self, const Entry& e, std::size_t c) {
+  const auto* o = self->state.performance->optimum(*e.engine, c);
+  return o && o->estimate(e.spec.queries) <= e.spec.qos - (self->state.round.at - e.spec.submitted_at);
+}
+
+// The next on-time job of the round, after the round's cursor, that a class
+// with a free worker can take in time; none: no further on-time job can get a
+// worker now. Jobs found unable to meet their deadline on a class leave its set.
+std::optional<std::pair<double, std::uint64_t>> first_meetable(self_ptr self) {
+  auto& s = self->state;
+  const auto& after = s.round.after;
+  std::optional<std::pair<double, std::uint64_t>> best;
+  for (std::size_t c = 0; c < s.meetable_by_class.size(); ++c) {
+    if (s.free_by_class[c].empty()) continue;
+    auto& meetable = s.meetable_by_class[c];
+    auto it = after ? meetable.upper_bound(*after) : meetable.begin();
+    while (it != meetable.end() && !meets_on(self, s.queue.at(it->second), c)) it = meetable.erase(it);
+    if (it != meetable.end() && (!best || *it < *best)) best = *it;
+  }
+  return best;
+}
+
 // deadline_fit: the next job of the round in urgency order (on time by latest
 // useful start, then late by sequence), skipping jobs that became plannable
-// after the round began; null at the end.
+// after the round began; null at the end. Without head-of-line blocking the
+// on-time jobs no free worker can take in time are passed over at once (they
+// would get no offer from first_available).
 Entry* next_of_round(self_ptr self) {
   auto& s = self->state;
   auto& r = s.round;
+  if (!r.in_late && indexes_meetable(self)) {
+    while (auto key = first_meetable(self)) {
+      r.after = *key;
+      auto& e = s.queue.at(key->second);
+      if (e.plannable_since <= r.began) return &e;
+    }
+    r.in_late = true;
+  }
   if (!r.in_late) {
     for (auto it = r.after ? s.on_time.upper_bound(*r.after) : s.on_time.begin(); it != s.on_time.end(); ++it) {
       r.after = *it;
@@ -535,6 +583,7 @@ urgency_actor::behavior_type urgency(urgency_actor::stateful_pointer<UrgencyStat
     st.job_ids.erase(it);
   });
   s.free_by_class.resize(s.performance->class_count());
+  s.meetable_by_class.resize(s.performance->class_count());
   for (const auto& n : s.performance->testbed().nodes) {
     WorkerView v;
     v.node = n.name;

@@ -93,6 +93,14 @@ struct UrgencyState {
   // and the available workers of each node class, in testbed order.
   std::set<std::pair<double, std::uint64_t>> on_time;
   std::set<std::uint64_t> late;
+  // deadline_fit without head-of-line blocking: per node class, the on-time
+  // jobs (same keys) whose engine has a c* there and that could still meet
+  // their deadline on it when last looked at. A round goes straight to the
+  // first job some free class can take instead of walking past the others
+  // (with a deep queue and only slow workers free, most of the queue). A job
+  // leaves a class's set for good once it can no longer meet its deadline
+  // there: time only passes.
+  std::vector<std::set<std::pair<double, std::uint64_t>>> meetable_by_class;
   std::vector<std::set<std::size_t>> free_by_class;
   Round round;
   std::uint64_t events = 0;
@@ -104,8 +112,8 @@ struct UrgencyState {
   // and its down message (this actor monitors it) removes it here. Monitors,
   // not links: a link is kept on both sides, and CAF unlinks in time linear
   // in an actor's links. At shutdown they end unreferenced with this actor.
-  std::map<std::string, job_actor> jobs;
-  std::map<caf::actor_addr, std::string> job_ids;
+  std::unordered_map<std::string, job_actor> jobs;
+  std::unordered_map<caf::actor_addr, std::string> job_ids;
   std::uint64_t next_sequence = 0;
   bool ticking = false;
   bool planning = false;
