@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <sched.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -97,6 +98,19 @@ inline boost::unit_test::decorator::precondition requires_command(std::string sh
   return requires_that([probe = std::move(shell_probe), what = std::move(what)]() -> std::string {
     if (std::system(("( " + probe + " ) >/dev/null 2>&1").c_str()) == 0) return "";
     return what + " is missing (scripts/install-deps installs it)";
+  });
+}
+
+// Skipped where this process may run on fewer than `n` CPUs (the testbed pins
+// children to CPUs 0..n-1).
+inline boost::unit_test::decorator::precondition requires_cpus(int n) {
+  return requires_that([n]() -> std::string {
+    cpu_set_t mine;
+    if (::sched_getaffinity(0, sizeof mine, &mine) != 0) return "sched_getaffinity failed";
+    for (int c = 0; c < n; ++c)
+      if (!CPU_ISSET(c, &mine))
+        return "needs CPUs 0.." + std::to_string(n - 1) + "; this process may not run on CPU " + std::to_string(c);
+    return "";
   });
 }
 

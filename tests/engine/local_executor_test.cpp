@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(crashes_failures_and_hangs_are_reported) {
   BOOST_TEST(failure_reason(ok, 10s).empty());
 }
 
-BOOST_AUTO_TEST_CASE(failed_jobs_free_their_worker) {
+BOOST_AUTO_TEST_CASE(failed_jobs_free_their_worker, *test::requires_cpus(2)) {
   LocalSetup s{true};
   std::vector<JobSpec> jobs{job("j-crash", "crash", 5, 0), job("j-hang", "hang", 5, 0), job("j-garbage", "garbage", 5, 0.05),
                             job("j-ok", "ok", 5, 0.05), job("j-ok2", "ok", 5, 0.1)};
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(failed_jobs_free_their_worker) {
   BOOST_TEST(r.anomalies.empty());
 }
 
-BOOST_AUTO_TEST_CASE(cancel_kills_the_child_and_mode_requests_fail) {
+BOOST_AUTO_TEST_CASE(cancel_kills_the_child_and_mode_requests_fail, *test::requires_cpus(2)) {
   LocalSetup s{true};
   struct Seen {
     std::mutex m;
@@ -224,7 +224,7 @@ BOOST_AUTO_TEST_CASE(cancel_kills_the_child_and_mode_requests_fail) {
   caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
 }
 
-BOOST_AUTO_TEST_CASE(four_real_jobs_on_two_one_core_workers) {
+BOOST_AUTO_TEST_CASE(four_real_jobs_on_two_one_core_workers, *test::requires_cpus(2)) {
   LocalSetup s{false};
   std::vector<JobSpec> jobs{job("r1", "opencv-resnet50", 20, 0), job("m1", "opencv-mobilenet", 40, 0),
                             job("r2", "opencv-resnet50", 20, 0.05), job("m2", "opencv-mobilenet", 40, 0.1)};

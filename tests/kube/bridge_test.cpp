@@ -115,7 +115,8 @@ BOOST_AUTO_TEST_CASE(job_runs_and_is_reported_once) {
   rig.start();
   rig.run(request("one"));
   rig.run(request("two-fail"));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 2; }, "rig.reports->finished_count() == 2"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 2; },
+      "rig.reports->finished_count() == 2"));
   std::this_thread::sleep_for(50ms);  // nothing more may arrive
   std::lock_guard l{rig.reports->m};
   auto& r = *rig.reports;
@@ -142,7 +143,8 @@ BOOST_AUTO_TEST_CASE(bad_requests_fail_without_touching_the_api) {
   rig.start();
   rig.run(request("no-node", "nowhere"));
   rig.run(request("bad-mode", "edge", ExecConfig{4, 3}));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 2; }, "rig.reports->finished_count() == 2"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 2; },
+      "rig.reports->finished_count() == 2"));
   BOOST_TEST(rig.cluster.server.count(Endpoint::create_job) == 0u);
   std::lock_guard l{rig.reports->m};
   BOOST_TEST(rig.reports->started.empty());
@@ -189,9 +191,11 @@ BOOST_AUTO_TEST_CASE(cancel_deletes_the_job_and_reports_cancelled) {
   BridgeRig rig;
   rig.start();
   rig.run(request("c-pending"));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.cluster.server.job("default", kube::job_name("c-pending")).has_value(); }, "rig.cluster.server.job(\"default\", kube::job_name(\"c-pending\")).has_value()"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.cluster.server.job("default", kube::job_name("c-pending")).has_value(); },
+      "rig.cluster.server.job(\"default\", kube::job_name(\"c-pending\")).has_value()"));
   caf::anon_send(rig.bridge, cancel_atom::value, std::string{"c-pending"});
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 1; }, "rig.reports->finished_count() == 1"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 1; },
+      "rig.reports->finished_count() == 1"));
   std::this_thread::sleep_for(50ms);
   std::lock_guard l{rig.reports->m};
   BOOST_TEST_REQUIRE(rig.reports->finished["c-pending"].size() == 1u);
@@ -215,10 +219,12 @@ BOOST_AUTO_TEST_CASE(restarted_bridge_adopts_existing_jobs) {
     return j && j->contains("/status/succeeded"_json_pointer);
   }, "j && j->contains(\"/status/succeeded\"_json_pointer)"));
   rig.start();
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.cluster.server.count(Endpoint::watch_jobs) >= 1; }, "rig.cluster.server.count(Endpoint::watch_jobs) >= 1"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.cluster.server.count(Endpoint::watch_jobs) >= 1; },
+      "rig.cluster.server.count(Endpoint::watch_jobs) >= 1"));
   rig.run(request("old-done"));
   rig.run(request("old-running"));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 2; }, "rig.reports->finished_count() == 2"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 2; },
+      "rig.reports->finished_count() == 2"));
   BOOST_TEST(rig.cluster.server.count(Endpoint::create_job) == 2u);  // only the earlier scheduler's
   BOOST_TEST(rig.cluster.server.jobs().size() == 2u);
   std::lock_guard l{rig.reports->m};
@@ -233,7 +239,8 @@ BOOST_AUTO_TEST_CASE(a_retry_of_a_failed_job_replaces_its_job) {
   BridgeRig rig;
   rig.start();
   rig.run(request("again-fail"));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 1; }, "rig.reports->finished_count() == 1"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == 1; },
+      "rig.reports->finished_count() == 1"));
   rig.run(request("again-fail"));
   BOOST_TEST_REQUIRE(test::eventually([&] {
     std::lock_guard l{rig.reports->m};
@@ -265,7 +272,8 @@ BOOST_AUTO_TEST_CASE(two_hundred_jobs_under_injected_faults_each_reported_once) 
     expected[id] = i % 7 == 0 ? Outcome::failed : Outcome::succeeded;
     rig.run(request(id, i % 2 ? "server" : "edge", i % 2 ? ExecConfig{2, {}} : ExecConfig{4, 1}));
   }
-  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == n; }, 60s, "rig.reports->finished_count() == n"),
+  BOOST_TEST_REQUIRE(test::eventually([&] { return rig.reports->finished_count() == n; },
+      60s, "rig.reports->finished_count() == n"),
                      "finished " << rig.reports->finished_count() << " of " << n);
   std::this_thread::sleep_for(100ms);  // late duplicates would show now
   std::lock_guard l{rig.reports->m};

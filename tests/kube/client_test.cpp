@@ -250,7 +250,8 @@ BOOST_AUTO_TEST_CASE(the_simulated_controller_completes_or_fails_jobs) {
     if (!j["status"].contains("conditions")) return "";
     return j["status"]["conditions"][0]["type"].get<std::string>();
   };
-  test::eventually([&] { return condition("ok") == "Complete" && condition("ko") == "Failed"; }, "condition(\"ok\") == \"Complete\" && condition(\"ko\") == \"Failed\"");
+  test::eventually([&] { return condition("ok") == "Complete" && condition("ko") == "Failed"; },
+      "condition(\"ok\") == \"Complete\" && condition(\"ko\") == \"Failed\"");
   auto ok = client->get_job(kube::job_name("ok"));
   BOOST_TEST(ok["status"]["succeeded"] == 1);
   BOOST_TEST(ok["status"]["startTime"].is_string());

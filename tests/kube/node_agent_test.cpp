@@ -156,9 +156,11 @@ BOOST_AUTO_TEST_CASE(a_dropped_watch_and_a_restart_mid_switch_end_in_the_request
   {
     RunningAgent a{client, kube::sysfs_driver(root, nx_board().power_modes)};
     BOOST_TEST_REQUIRE(kube::request_power_mode(*client, "nx-1", 1, quick_wait()).applied);
-    BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.open_watches() >= 1u; }, "c.server.open_watches() >= 1u"));
+    BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.open_watches() >= 1u; },
+        "c.server.open_watches() >= 1u"));
     c.server.drop_watches();
-    BOOST_TEST_REQUIRE(test::eventually([&] { return a.agent.metrics().watch_restarts >= 1u; }, "a.agent.metrics().watch_restarts >= 1u"));
+    BOOST_TEST_REQUIRE(test::eventually([&] { return a.agent.metrics().watch_restarts >= 1u; },
+        "a.agent.metrics().watch_restarts >= 1u"));
     BOOST_TEST_REQUIRE(kube::request_power_mode(*client, "nx-1", 6, quick_wait()).applied);
   }
   // The agent is gone; mode 4 is requested and the switch is half done (two

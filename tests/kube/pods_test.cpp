@@ -73,11 +73,13 @@ BOOST_AUTO_TEST_CASE(a_jobs_pod_follows_it_from_pending_to_succeeded_and_serves_
     BOOST_TEST(e.code() == 400);
     BOOST_TEST(std::string{e.what()}.find("is waiting to start: ContainerCreating") != std::string::npos);
   }
-  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Running"; }, "phase_of(*client, name) == \"Running\""));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Running"; },
+      "phase_of(*client, name) == \"Running\""));
   auto running = pods_of(*client, name)[0];
   auto started = running["status"]["containerStatuses"][0]["state"]["running"]["startedAt"].get<std::string>();
   BOOST_TEST(kube::parse_rfc3339(started).has_value());
-  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Succeeded"; }, "phase_of(*client, name) == \"Succeeded\""));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Succeeded"; },
+      "phase_of(*client, name) == \"Succeeded\""));
   auto done = pods_of(*client, name)[0];
   const auto& term = done["status"]["containerStatuses"][0]["state"]["terminated"];
   BOOST_TEST(term["exitCode"] == 0);
@@ -108,7 +110,8 @@ BOOST_AUTO_TEST_CASE(a_failed_jobs_pod_fails_and_a_callback_writes_the_log) {
   });
   auto client = c.client();
   const std::string name = client->create_job(sample_job("p2"))["metadata"]["name"];
-  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Failed"; }, "phase_of(*client, name) == \"Failed\""));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Failed"; },
+      "phase_of(*client, name) == \"Failed\""));
   auto pod = pods_of(*client, name)[0];
   BOOST_TEST(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 1);
   const auto& started = pod["status"]["containerStatuses"][0]["state"]["terminated"]["startedAt"];
@@ -147,7 +150,8 @@ BOOST_AUTO_TEST_CASE(faults_apply_to_the_pod_endpoints) {
   o.backoff.max_attempts = 3;
   auto client = c.client(o);
   const std::string name = client->create_job(sample_job("p4"))["metadata"]["name"];
-  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Succeeded"; }, "phase_of(*client, name) == \"Succeeded\""));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return phase_of(*client, name) == "Succeeded"; },
+      "phase_of(*client, name) == \"Succeeded\""));
   const std::string pod = pods_of(*client, name)[0]["metadata"]["name"];
 
   Faults always;
@@ -184,9 +188,11 @@ BOOST_AUTO_TEST_CASE(the_node_agent_applies_a_requested_mode_after_its_delay) {
   auto annotations = [&] { return c.server.node("jetson-nx-1").value()["metadata"]["annotations"]; };
   client->patch_node("jetson-nx-1", {{"metadata", {{"annotations", {{"synergai.io/power-mode", "9"}}}}}});
   BOOST_TEST(!annotations().contains("synergai.io/power-mode-applied"));  // not at once
-  test::eventually([&] { return annotations().value("synergai.io/power-mode-applied", "") == "9"; }, "annotations().value(\"synergai.io/power-mode-applied\", \"\") == \"9\"");
+  test::eventually([&] { return annotations().value("synergai.io/power-mode-applied", "") == "9"; },
+      "annotations().value(\"synergai.io/power-mode-applied\", \"\") == \"9\"");
   client->patch_node("jetson-nx-1", {{"metadata", {{"annotations", {{"synergai.io/power-mode", "2"}}}}}});
-  test::eventually([&] { return annotations().contains("synergai.io/power-mode-error"); }, "annotations().contains(\"synergai.io/power-mode-error\")");
+  test::eventually([&] { return annotations().contains("synergai.io/power-mode-error"); },
+      "annotations().contains(\"synergai.io/power-mode-error\")");
   BOOST_TEST(annotations()["synergai.io/power-mode-error"] == "2: nvpmodel refused the mode");
   BOOST_TEST(annotations()["synergai.io/power-mode-applied"] == "9");  // still the last applied
   // A label patch is not a mode request.

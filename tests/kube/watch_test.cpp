@@ -149,7 +149,8 @@ BOOST_AUTO_TEST_CASE(watcher_relists_after_expired_error_event) {
   c.server.set_faults(Endpoint::watch_jobs, down);
   c.server.drop_watches();
   client->create_job(sample_job("g2"));
-  BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.count(Endpoint::watch_jobs, 503) >= 1; }, "c.server.count(Endpoint::watch_jobs, 503) >= 1"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return c.server.count(Endpoint::watch_jobs, 503) >= 1; },
+      "c.server.count(Endpoint::watch_jobs, 503) >= 1"));
   c.server.compact();
   c.server.clear_faults();
   test::eventually([&] { return seen.complete() == 2; }, "seen.complete() == 2");

@@ -186,7 +186,8 @@ BOOST_AUTO_TEST_CASE(the_page_shows_the_queue_workers_and_finished_jobs_in_a_bro
   // Phase 1: three long jobs take the three workers, four more wait; the page's
   // queue is the API's urgency order, and each waiting row carries its slack.
   for (int i = 0; i < 3; ++i) submit(api, fmt::format("long-{}", i), "tf-resnet50", 20000, 3600);
-  BOOST_REQUIRE(test::eventually([&] { return body_of(api.request("GET", "/v1/dashboard"))["counters"]["running"] == 3; }, 20s, "body_of(api.request(\"GET\", \"/v1/dashboard\"))[\"counters\"][\"running\"] == 3"));
+  BOOST_REQUIRE(test::eventually([&] { return body_of(api.request("GET", "/v1/dashboard"))["counters"]["running"] == 3; },
+      20s, "body_of(api.request(\"GET\", \"/v1/dashboard\"))[\"counters\"][\"running\"] == 3"));
   submit(api, "wait-relaxed", "tf-mobilenet", 100, 3000);
   submit(api, "wait-urgent", "tf-resnet50", 5000, 900);
   submit(api, "wait-middle", "onnx-resnet50-op11", 2000, 1500);

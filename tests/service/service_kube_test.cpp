@@ -139,8 +139,10 @@ BOOST_AUTO_TEST_CASE(readyz_waits_for_the_first_list_of_jobs) {
 
   // The journal is replayed (the API answers) while the list keeps failing.
   service::HttpClient c{k.url()};
-  BOOST_TEST_REQUIRE(test::eventually([&] { return test::probe(k.url(), "/v1/jobs") == 200; }, 20s, "test::probe(k.url(), \"/v1/jobs\") == 200"), k.log_text());
-  BOOST_TEST_REQUIRE(test::eventually([&] { return k.server.count(Endpoint::list_jobs, 503) >= 3; }, 20s, "k.server.count(Endpoint::list_jobs, 503) >= 3"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return test::probe(k.url(), "/v1/jobs") == 200; },
+      20s, "test::probe(k.url(), \"/v1/jobs\") == 200"), k.log_text());
+  BOOST_TEST_REQUIRE(test::eventually([&] { return k.server.count(Endpoint::list_jobs, 503) >= 3; },
+      20s, "k.server.count(Endpoint::list_jobs, 503) >= 3"));
   auto unready = c.request("GET", "/readyz");
   BOOST_TEST(unready.status == 503);
   BOOST_TEST(body_of(unready)["waiting_for"] == "executor", unready.body);
@@ -167,7 +169,8 @@ BOOST_AUTO_TEST_CASE(sigterm_while_the_api_server_fails_stops_promptly) {
   unavailable.error_rates = {{503, 1.0}};
   k.server.set_faults(Endpoint::list_jobs, unavailable);
   Child serve{k.args(), k.log()};
-  BOOST_TEST_REQUIRE(test::eventually([&] { return k.server.count(Endpoint::list_jobs, 503) >= 2; }, 20s, "k.server.count(Endpoint::list_jobs, 503) >= 2"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return k.server.count(Endpoint::list_jobs, 503) >= 2; },
+      20s, "k.server.count(Endpoint::list_jobs, 503) >= 2"));
   BOOST_TEST(test::probe(k.url(), "/readyz") == 503);
   auto t0 = std::chrono::steady_clock::now();
   BOOST_TEST(serve.stop(SIGTERM, 10s) == 0, k.log_text());

@@ -520,7 +520,8 @@ BOOST_AUTO_TEST_CASE(a_compaction_leaves_out_a_submission_that_was_refused) {
     BOOST_CHECK_THROW(j.await(line), RuntimeError);
   }
   j.rewrite();
-  BOOST_TEST_REQUIRE(test::eventually([&] { return j.stats().compactions >= 1u; }, 5000ms, "j.stats().compactions >= 1u"));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return j.stats().compactions >= 1u; },
+      5000ms, "j.stats().compactions >= 1u"));
   j.settle(line);
   j.append(queued_record("after", 1002), true);
   j.close();
@@ -631,7 +632,8 @@ BOOST_AUTO_TEST_CASE(stopping_with_transitions_the_journal_cannot_write_says_so)
   auto r = c.request("POST", "/v1/jobs", json{{"engine", "onnx-mobilenet-op11"}, {"queries", 500}, {"qos_seconds", 120}}.dump());
   BOOST_TEST_REQUIRE(r.status == 201, r.body);
   const auto id = body_of(r)["id"].get<std::string>();
-  BOOST_TEST_REQUIRE(test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/" + id))["state"] == "running"; }, 10s, "body_of(c.request(\"GET\", \"/v1/jobs/\" + id))[\"state\"] == \"running\""));
+  BOOST_TEST_REQUIRE(test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/" + id))["state"] == "running"; },
+      10s, "body_of(c.request(\"GET\", \"/v1/jobs/\" + id))[\"state\"] == \"running\""));
   FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
   BOOST_TEST(c.request("DELETE", "/v1/jobs/" + id).status == 202);
   BOOST_TEST_REQUIRE(test::eventually([&] { return s.svc->journal_failing(); }, 5s, "s.svc->journal_failing()"));
@@ -708,7 +710,8 @@ BOOST_AUTO_TEST_CASE(finished_jobs_past_the_count_are_forgotten_everywhere_and_t
                          json{{"id", fmt::format("r{}", i)}, {"engine", "onnx-mobilenet-op11"}, {"queries", 20},
                               {"qos_seconds", 60}}.dump());
       BOOST_TEST_REQUIRE(r.status == 201, r.body);
-      BOOST_TEST_REQUIRE(test::eventually([&] { return test::is_terminal_state(body_of(c.request("GET", fmt::format("/v1/jobs/r{}", i)))); }, 10s, "test::is_terminal_state(body_of(c.request(\"GET\", fmt::format(\"/v1/jobs/r{}\", i))))"));
+      BOOST_TEST_REQUIRE(test::eventually([&] { return test::is_terminal_state(body_of(c.request("GET", fmt::format("/v1/jobs/r{}", i)))); },
+          10s, "test::is_terminal_state(body_of(c.request(\"GET\", fmt::format(\"/v1/jobs/r{}\", i))))"));
     }
     BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 5");
     auto list = body_of(c.request("GET", "/v1/jobs"));
@@ -725,7 +728,8 @@ BOOST_AUTO_TEST_CASE(finished_jobs_past_the_count_are_forgotten_everywhere_and_t
                            json{{"id", "r0"}, {"engine", "onnx-mobilenet-op11"}, {"queries", 30}, {"qos_seconds", 60}}.dump());
     BOOST_TEST_REQUIRE(again.status == 201, again.body);
     BOOST_TEST(body_of(again)["queries"] == 30);
-    test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/r0"))["state"] == "succeeded"; }, 10s, "body_of(c.request(\"GET\", \"/v1/jobs/r0\"))[\"state\"] == \"succeeded\"");
+    test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/r0"))["state"] == "succeeded"; },
+        10s, "body_of(c.request(\"GET\", \"/v1/jobs/r0\"))[\"state\"] == \"succeeded\"");
     BOOST_TEST(c.request("GET", "/v1/jobs/r5").status == 404);  // r0 is now the newest of three
   }
   // The journal still holds forgotten jobs' lines; a restart forgets them
@@ -756,8 +760,10 @@ BOOST_AUTO_TEST_CASE(finished_jobs_older_than_the_ttl_are_forgotten_at_start_and
   BOOST_TEST(c.request("GET", "/v1/jobs/long-ago").status == 404);  // finished in 1970
   BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 1");
   // The replayed queued job runs, then is forgotten a second after it finished.
-  BOOST_TEST_REQUIRE(test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/waiting"))["state"] == "succeeded"; }, 10s, "body_of(c.request(\"GET\", \"/v1/jobs/waiting\"))[\"state\"] == \"succeeded\""));
-  test::eventually([&] { return c.request("GET", "/v1/jobs/waiting").status == 404; }, 5s, "c.request(\"GET\", \"/v1/jobs/waiting\").status == 404");
+  BOOST_TEST_REQUIRE(test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/waiting"))["state"] == "succeeded"; },
+      10s, "body_of(c.request(\"GET\", \"/v1/jobs/waiting\"))[\"state\"] == \"succeeded\""));
+  test::eventually([&] { return c.request("GET", "/v1/jobs/waiting").status == 404; },
+      5s, "c.request(\"GET\", \"/v1/jobs/waiting\").status == 404");
   BOOST_TEST(body_of(c.request("GET", "/v1/jobs"))["total"] == 0);
   BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 2");
   BOOST_TEST(metric_line(c, "synergai_jobs_accepted_total") == "synergai_jobs_accepted_total 2");
