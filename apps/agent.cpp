@@ -61,7 +61,8 @@ class MetricsEndpoint {
     acceptor_.bind({ip, static_cast<unsigned short>(port)}, ec);
     if (ec) throw RuntimeError(fmt::format("cannot listen on {}: {}", address, ec.message()));
     acceptor_.listen();
-    log::info("agent", "metrics and health on http://{}:{}", address.substr(0, colon), acceptor_.local_endpoint().port());
+    log::info("agent", "metrics and health listening",
+              {{"address", fmt::format("http://{}:{}", address.substr(0, colon), acceptor_.local_endpoint().port())}});
     thread_ = std::thread{[this] { serve(); }};
   }
   ~MetricsEndpoint() {
@@ -134,8 +135,9 @@ int run_agent(AgentArgs a) {
   source.explicit_path = a.kubeconfig;
   source.context = a.context;
   auto credentials = kube::resolve_credentials(source);
-  log::info("agent", "node {} ({} of testbed {}), {} driver, API server {} ({})", a.node, node->name, testbed.name,
-            driver->name(), credentials.server, credentials.origin);
+  log::info("agent", "started",
+            {{"node", a.node}, {"testbed_node", node->name}, {"testbed", testbed.name}, {"driver", driver->name()},
+             {"server", credentials.server}, {"credentials", credentials.origin}});
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -149,7 +151,7 @@ int run_agent(AgentArgs a) {
   std::thread stopper{[&] {
     int received = 0;
     sigwait(&signals, &received);
-    log::info("agent", "signal {}: stopping", received);
+    log::info("agent", "stopping", {{"signal", received}});
     agent.stop();
   }};
   std::string failure;

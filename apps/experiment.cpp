@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <optional>
@@ -113,8 +114,9 @@ int experiment_command(const ExperimentArgs& a) {
 
   const auto total = x.scenarios.size() * x.policies.size() * static_cast<std::size_t>(x.seeds);
   const unsigned threads = a.threads ? a.threads : experiments::default_threads();
-  log::info("experiment", "{}: {} scenarios x {} policies x {} seeds = {} runs of {} jobs on {} thread{}", x.name,
-            x.scenarios.size(), x.policies.size(), x.seeds, total, x.jobs, threads, threads == 1 ? "" : "s");
+  log::info("experiment", "starting",
+            {{"experiment", x.name}, {"scenarios", x.scenarios.size()}, {"policies", x.policies.size()},
+             {"seeds", x.seeds}, {"runs", total}, {"jobs_per_run", x.jobs}, {"threads", threads}});
 
   // Until the results are in place, an interrupt stops the work and removes
   // the staging folder (OutputFolder's destructor).
@@ -141,9 +143,10 @@ int experiment_command(const ExperimentArgs& a) {
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu = cpu_seconds() - cpu_start;
-  log::info("experiment", "{} runs in {:.2f} s on {} thread{}: {:.1f} runs/s, {:.2f} ms CPU per run", runs.size(),
-            wall, threads, threads == 1 ? "" : "s", static_cast<double>(runs.size()) / wall,
-            1000 * cpu / static_cast<double>(runs.size()));
+  log::info("experiment", "runs done",
+            {{"runs", runs.size()}, {"wall_s", std::round(wall * 100) / 100}, {"threads", threads},
+             {"runs_per_s", std::round(static_cast<double>(runs.size()) / wall * 10) / 10},
+             {"cpu_ms_per_run", std::round(100000 * cpu / static_cast<double>(runs.size())) / 100}});
 
   std::optional<std::vector<experiments::OptimumOutcome>> optima;
   if (x.optimum) {
@@ -160,10 +163,12 @@ int experiment_command(const ExperimentArgs& a) {
     }
     std::size_t proven = 0;
     for (const auto& o : *optima) proven += o.result.proven ? 1 : 0;
-    log::info("experiment", "clairvoyant optimum of {} runs in {:.2f} s (time limit {} s each): {} proven optimal",
-              optima->size(),
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - optimum_start).count(),
-              x.optimum_time_limit_s, proven);
+    log::info("experiment", "clairvoyant optimum done",
+              {{"runs", optima->size()},
+               {"wall_s", std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() - optimum_start)
+                                         .count() * 100) / 100},
+               {"time_limit_s", x.optimum_time_limit_s},
+               {"proven_optimal", proven}});
   }
   const auto* optimum_list = optima ? &*optima : nullptr;
 
@@ -205,9 +210,9 @@ int experiment_command(const ExperimentArgs& a) {
     fmt::print(stderr, "experiment: figures in {}/figures/: {}\n", out,
                fmt::join(experiments::figure_names(x), " "));
   } else if (plot->status == experiments::PlotResult::Status::missing) {
-    log::warn("experiment", "{}", plot->message);
+    log::warn("experiment", "figures not drawn", {{"reason", plot->message}});
   } else {
-    log::error("experiment", "figures failed: {}", plot->message);
+    log::error("experiment", "figures failed", {{"error", plot->message}});
     return exit_runtime_failure;
   }
   return exit_ok;

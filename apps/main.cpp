@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return exit_invalid_input;
   } catch (const std::exception& e) {
-    log::error("synergai", "{}", e.what());
+    log::error("synergai", "{}", e.what());  // a person's answer: the error's own text
     return exit_runtime_failure;
   }
 }

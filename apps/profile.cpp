@@ -71,7 +71,7 @@ int import_modes(const ImportArgs& a) {
   auto model = profiling::load_nvpmodel(a.file);
   // Rendered first: a --budget naming no mode of the file stops before any warning.
   auto text = a.json ? profiling::to_json(model, options).dump(2) + "\n" : profiling::testbed_yaml(model, options);
-  for (const auto& w : profiling::import_warnings(model, options)) log::warn("profile", "{}", w);
+  for (const auto& w : profiling::import_warnings(model, options)) log::warn("profile", "import", {{"warning", w}});
   fmt::print("{}", text);
   return 0;
 }
@@ -210,8 +210,9 @@ std::unique_ptr<profiling::Executor> kube_executor(const RunArgs& a, const confi
   o.keep_jobs = a.keep_jobs;
   o.job_timeout = std::chrono::milliseconds{static_cast<long long>(a.job_timeout_s * 1000)};
   o.power_mode.timeout = std::chrono::milliseconds{static_cast<long long>(a.mode_timeout_s * 1000)};
-  log::info("profile", "kube executor: {} ({}), namespace {}, campaign {}, {} queries per run", credentials.server,
-            credentials.origin, credentials.namespace_name, o.campaign, o.queries);
+  log::info("profile", "kube executor",
+            {{"server", credentials.server}, {"credentials", credentials.origin},
+             {"namespace", credentials.namespace_name}, {"campaign", o.campaign}, {"queries_per_run", o.queries}});
   return std::make_unique<kube::ProfilingExecutor>(std::make_shared<kube::Client>(credentials), tb, std::move(o));
 }
 
@@ -274,7 +275,7 @@ int report_command(const std::string& dictionary, const std::string& testbed_fil
   for (const auto& [name, content] : experiments::characterization_files(c)) write_file_atomically(dir / name, content);
   auto plot = experiments::render_figures(dir);
   if (plot.status != experiments::PlotResult::Status::drawn) {
-    log::warn("profile", "{}", plot.message);
+    log::warn("profile", "figures not drawn", {{"reason", plot.message}});
     return plot.status == experiments::PlotResult::Status::missing ? 0 : 1;
   }
   fmt::print("\nfigures in {}:", dir.string());

@@ -71,8 +71,8 @@ int run_command(RunArgs& a) {
     scenario.interarrival = *experiments::parse_interarrival(a.interarrival);
     jobs = experiments::generate_jobs(scenario, testbed, dictionary, a.options.seed);
   }
-  log::info("run", "{} jobs, policy {}, seed {}, testbed {}", jobs.size(), a.options.policy, a.options.seed,
-            testbed.name);
+  log::info("run", "starting",
+            {{"jobs", jobs.size()}, {"policy", a.options.policy}, {"seed", a.options.seed}, {"testbed", testbed.name}});
 
   if (a.optimum && a.executor != "simulated")
     throw InputError{"run: --optimum needs the simulated executor's drawn times"};
@@ -119,10 +119,10 @@ int run_command(RunArgs& a) {
     write_file_atomically(dir / "jobs.csv",
                           experiments::jobs_csv_header(false) + experiments::jobs_csv_rows(result.jobs, nullptr, &performance));
     write_file_atomically(dir / "summary.json", experiments::run_summary(key, metrics).dump(2) + "\n");
-    log::info("run", "wrote {} and {}", (dir / "jobs.csv").string(), (dir / "summary.json").string());
+    log::info("run", "results written", {{"jobs_csv", (dir / "jobs.csv").string()}, {"summary", (dir / "summary.json").string()}});
   }
   if (!a.trace.empty()) write_file_atomically(a.trace, experiments::trace_lines(result.trace));
-  for (const auto& anomaly : result.anomalies) log::error("run", "anomaly: {}", anomaly);
+  for (const auto& anomaly : result.anomalies) log::error("run", "anomaly", {{"what", anomaly}});
   return result.anomalies.empty() ? 0 : 1;
 }
 

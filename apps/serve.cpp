@@ -229,8 +229,14 @@ int serve(const ServeArgs& a) {
     probes.emplace(svc, service::ServerOptions{config.listen_probes->host, config.listen_probes->port, 1,
                                                config.max_body_bytes, 64, true});
     probes->start();
-    log::info("serve", "probes and metrics on http://{}:{}", config.listen_probes->host, probes->port());
+    log::info("serve", "probes and metrics listening",
+              {{"address", fmt::format("http://{}:{}", config.listen_probes->host, probes->port())}});
   }
+  log::info("serve", "listening",
+            {{"address", fmt::format("http://{}:{}", config.listen.host, server.port())},
+             {"policy", config.policy},
+             {"executor", config::to_string(config.executor)},
+             {"journal", config.journal.string()}});
   if (!a.port_file.empty()) {
     // The ports bound (with port 0: chosen by the kernel), for whoever started
     // us; written whole (renamed into place) once both servers accept.

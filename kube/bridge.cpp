@@ -73,9 +73,11 @@ api_request_actor::behavior_type request_worker(api_request_actor::pointer self,
             // name a node the Job does not run on. The planned one replaces it.
             if (const auto found = placement_of(created.job);
                 created.adopted && found != placement_of(m.manifest)) {
-              log::warn("kube", "job {}: its existing Job {} runs {}; replacing it with the planned one", m.job_id,
-                        name, found ? fmt::format("on node {} in {}", found->node, found->config)
-                                    : std::string{"without placement annotations"});
+              log::warn("kube", "existing Job placed elsewhere; replacing it with the planned one",
+                        {{"job", m.job_id}, {"kube_job", name},
+                         {"found_node", found ? found->node : std::string{"-"}},
+                         {"found_config", found ? fmt::format("{}", found->config)
+                                                : std::string{"no placement annotations"}}});
               created = CreatedJob{replace(), false};
             }
             r.job = std::move(created.job);
@@ -104,7 +106,8 @@ api_request_actor::behavior_type request_worker(api_request_actor::pointer self,
         try {
           auto r = request_power_mode(*client, node, mode, mode_wait);
           if (!r.applied) return r.error;
-          if (r.requested) log::info("kube", "node {} reports power mode {} after {:.3f} s", node, mode, r.waited_s);
+          if (r.requested)
+            log::info("kube", "power mode reported", {{"node", node}, {"mode", mode}, {"waited_s", r.waited_s}});
         } catch (const std::exception& e) {
           return e.what();
         }
@@ -159,7 +162,7 @@ class WatchThread {
         watcher_->run();
         return;  // stopped
       } catch (const std::exception& e) {
-        log::error("kube", "job watcher: {}; starting it again in 1 s", e.what());
+        log::error("kube", "job watcher failed; starting it again in 1 s", {{"error", e.what()}});
       }
       std::unique_lock lock{mutex_};
       if (cv_.wait_for(lock, std::chrono::seconds{1}, [&] { return stopped_; })) return;
@@ -226,8 +229,10 @@ void finish(bridge_pointer self, const std::string& name, Outcome outcome, TimeP
   at = std::max(at, t.started ? t.started_at : t.not_before);
   st.names.erase(t.job_id);
   st.reported.insert(name);
-  log::debug("kube", "job {} ({}) finished: {} {}", t.job_id, name,
-             outcome == Outcome::succeeded ? "succeeded" : outcome == Outcome::failed ? "failed" : "cancelled", message);
+  log::debug("kube", "job finished",
+             {{"job", t.job_id}, {"kube_job", name},
+              {"outcome", outcome == Outcome::succeeded ? "succeeded" : outcome == Outcome::failed ? "failed" : "cancelled"},
+              {"detail", message}});
   self->send(t.listener, finished_atom::value, ExecutionOutcome{t.job_id, outcome, at, std::move(message)});
 }
 
@@ -270,7 +275,7 @@ void delete_then_cancel(bridge_pointer self, const std::string& name) {
   self->request(next_worker(self), caf::infinite, delete_job_atom::value, name, ns)
       .then(
           [=](const std::string& error) {
-            if (!error.empty()) log::warn("kube", "deleting Job {}: {}", name, error);
+            if (!error.empty()) log::warn("kube", "deleting a Job failed", {{"kube_job", name}, {"error", error}});
             finish(self, name, Outcome::cancelled, now(self),
                    error.empty() ? "cancelled" : fmt::format("cancelled; deleting the Job failed: {}", error));
           },
@@ -293,7 +298,7 @@ void on_created(bridge_pointer self, const std::string& name, const CreatedJobRe
   t.create_done = true;
   t.created_rv = rv_of(r.job);
   if (r.adopted) {
-    log::info("kube", "job {}: adopted the existing Job {}", t.job_id, name);
+    log::info("kube", "adopted the existing Job", {{"job", t.job_id}, {"kube_job", name}});
     t.not_before = t.submitted_at;
   }
   if (t.cancel_requested) {
@@ -350,7 +355,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         if (!replace) {
           if (auto k = st.known.find(name); k != st.known.end() && is_our_job(k->second, req.job.id)) {
             if (placement_of(k->second) == placement_of(manifest)) {
-              log::info("kube", "job {}: following the existing Job {}", req.job.id, name);
+              log::info("kube", "following the existing Job", {{"job", req.job.id}, {"kube_job", name}});
               st.jobs[name].create_done = true;
               st.jobs[name].not_before = req.job.submitted_at;
               evaluate(self, name, k->second);
@@ -358,8 +363,8 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
             }
             // Made for another node or configuration: following it would make
             // the job's record name a node the Job does not run on.
-            log::warn("kube", "job {}: its existing Job {} was made for another node or configuration; "
-                      "replacing it with the planned one", req.job.id, name);
+            log::warn("kube", "existing Job made for another node or configuration; replacing it with the planned one",
+                      {{"job", req.job.id}, {"kube_job", name}});
             replace = true;
           }
         }
@@ -430,7 +435,7 @@ bridge_actor::behavior_type bridge(bridge_pointer self, std::shared_ptr<Client> 
         }
         for (auto it = st.known.begin(); it != st.known.end();)
           it = present.count(it->first) ? std::next(it) : st.known.erase(it);
-        if (unknown > 0) log::info("kube", "found {} Jobs made by synergai earlier; following them", unknown);
+        if (unknown > 0) log::info("kube", "found Jobs made by synergai earlier; following them", {{"jobs", unknown}});
         // Tracked Jobs that vanished while the watch was down.
         std::vector<std::string> gone;
         for (const auto& [name, t] : st.jobs)

@@ -156,8 +156,9 @@ std::string Client::request_text(const std::string& method, const std::string& t
     }
     if (!failure->is_retryable() || attempt >= max_attempts) throw *failure;
     auto wait = backoff_.delay(attempt, failure->retry_after());
-    log::debug("kube", "{} {}: {} (attempt {}/{}), retrying in {:.3f} s", method, target, failure->what(), attempt,
-               max_attempts, std::chrono::duration<double>(wait).count());
+    log::debug("kube", "API request failed; retrying",
+               {{"method", method}, {"target", target}, {"error", failure->what()}, {"attempt", attempt},
+                {"max_attempts", max_attempts}, {"retry_in_s", std::chrono::duration<double>(wait).count()}});
     options_.clock->sleep_for(wait);
     req.headers = auth_headers();
   }

@@ -248,14 +248,15 @@ void NodeAgent::reconcile(const json& node) {
   if (auto m = driver_->current()) metrics_.current_mode = *m;
   if (!reason.empty()) {
     ++metrics_.refusals;
-    log::warn("agent", "power mode {} refused on {}: {}", wanted, options_.node, reason);
+    log::warn("agent", "power mode refused", {{"node", options_.node}, {"mode", wanted}, {"reason", reason}});
     report({{std::string{power_mode_error_annotation}, fmt::format("{}: {}", wanted, reason)}});
     return;
   }
   ++metrics_.switches;
   metrics_.switch_seconds_sum.fetch_add(took);
   metrics_.last_switch_seconds = took;
-  log::info("agent", "power mode {} applied on {} by {} in {:.3f} s", observed, options_.node, driver_->name(), took);
+  log::info("agent", "power mode applied",
+            {{"node", options_.node}, {"mode", observed}, {"driver", driver_->name()}, {"took_s", took}});
   report({{std::string{power_mode_applied_annotation}, std::to_string(observed)},
           {std::string{power_mode_switch_ms_annotation}, std::to_string(static_cast<long long>(took * 1000 + 0.5))},
           {std::string{power_mode_error_annotation}, nullptr}});
@@ -281,7 +282,8 @@ void NodeAgent::run() {
         throw RuntimeError(fmt::format("node {} does not exist in the cluster (is --node, or NODE_NAME from the "
                                        "downward API, right?)",
                                        options_.node));
-      log::warn("agent", "reading node {} failed: {}; again in {} ms", options_.node, e.what(), options_.retry.count());
+      log::warn("agent", "reading the node failed; trying again",
+                {{"node", options_.node}, {"error", e.what()}, {"retry_ms", options_.retry.count()}});
       if (!pause(options_.retry)) return;
       continue;
     }
@@ -308,7 +310,7 @@ void NodeAgent::run() {
     } catch (const std::exception& e) {
       if (stopping_) return;
       metrics_.connected = false;
-      log::warn("agent", "watch of node {} lost: {}; reconciling again", options_.node, e.what());
+      log::warn("agent", "node watch lost; reconciling again", {{"node", options_.node}, {"error", e.what()}});
       if (!pause(options_.retry)) return;
     }
     ++metrics_.watch_restarts;

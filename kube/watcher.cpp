@@ -53,9 +53,9 @@ void JobWatcher::run() {
     // not followed (and `synergai serve` is not ready).
     const double seconds = std::chrono::duration<double>(d).count();
     if (failures == 1)
-      log::warn("kube", "job watcher: {} failed ({}); again in {:.3f} s", what, e.what(), seconds);
+      log::warn("kube", "job watcher request failed", {{"request", what}, {"error", e.what()}, {"retry_in_s", seconds}});
     else
-      log::debug("kube", "job watcher: {} failed ({}); again in {:.3f} s", what, e.what(), seconds);
+      log::debug("kube", "job watcher request failed", {{"request", what}, {"error", e.what()}, {"retry_in_s", seconds}});
     return wait(d);
   };
 

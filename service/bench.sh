@@ -54,7 +54,7 @@ server=$!
 # The port is chosen by the kernel; the service logs it once listening.
 port=
 for _ in $(seq 100); do
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$tmp/serve.log" | head -1)
+  port=$(sed -n 's|.*listening address=http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$tmp/serve.log" | head -1)
   [[ -n $port ]] && break
   kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.log" >&2; exit 1; }
   sleep 0.1

@@ -132,7 +132,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       else
         response = server_.service.handle(request);
     } catch (const std::exception& e) {
-      log::error("http", "{} {}: {}", request.method, request.target, e.what());
+      log::error("http", "request failed", {{"method", request.method}, {"target", request.target}, {"error", e.what()}});
       response = Response{500, "application/json", error_body("internal error", ""), {}};
     }
     write(std::move(response), req.keep_alive() && !closing_, req.version());
@@ -214,9 +214,10 @@ void HttpServer::Impl::accept_failed(const beast::error_code& ec) {
       ec == net::error::no_buffer_space || ec == net::error::no_memory;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_accept_log >= std::chrono::seconds{10}) {
-    log::warn("http", "accept: {}{}{}", ec.message(),
-              accept_errors_unlogged ? fmt::format(" ({} more since the last report)", accept_errors_unlogged) : "",
-              out_of_descriptors ? "; closing the connection idle longest and trying again after a pause" : "");
+    log::warn("http",
+              out_of_descriptors ? "accept failed; closing the connection idle longest and trying again after a pause"
+                                 : "accept failed",
+              {{"error", ec.message()}, {"failures_since_last_report", accept_errors_unlogged}});
     last_accept_log = now;
     accept_errors_unlogged = 0;
   } else {
@@ -297,8 +298,7 @@ void HttpServer::stop() {
     idle = i.changed.wait_for(lock, stop_timeout, [&] { return i.sessions.empty() && i.running_threads == 0; });
   }
   if (!idle) {
-    log::warn("http", "stop: connections still open after {} s are dropped with the server",
-              stop_timeout.count());
+    log::warn("http", "stop: connections still open are dropped with the server", {{"after_s", stop_timeout.count()}});
     i.ioc.stop();
   }
   for (auto& t : i.threads)

@@ -79,10 +79,10 @@ JournalReplay read_journal(const std::filesystem::path& path) {
       // anything else without its newline is damage like any other.
       if (!terminated && line.rfind(R"({"job")", 0) == 0) {
         r.torn_tail = true;
-        log::warn("journal", "{}:{}: torn last line skipped ({} bytes)", path.string(), number, line.size());
+        log::warn("journal", "torn last line skipped", {{"journal", path.string()}, {"line", number}, {"bytes", line.size()}});
       } else {
         r.damaged.emplace_back(number, line);
-        log::warn("journal", "{}:{}: damaged line ({})", path.string(), number, e.what());
+        log::warn("journal", "damaged line", {{"journal", path.string()}, {"line", number}, {"error", e.what()}});
       }
     }
   }
@@ -124,7 +124,7 @@ TailRepair repair_tail(const std::filesystem::path& path) {
     write_all(fd, "\n", path);  // the record was whole; only its newline was missing
     sync_fd(fd, path);
     repair.newline_added = 1;
-    log::warn("journal", "{}: its last record had no newline; the newline was added", path.string());
+    log::warn("journal", "the last record had no newline; the newline was added", {{"journal", path.string()}});
     return repair;
   }
   repair.quarantine = path;
@@ -145,8 +145,8 @@ TailRepair repair_tail(const std::filesystem::path& path) {
     throw RuntimeError{fmt::format("journal {}: cannot cut its torn tail: {}", path.string(), std::strerror(errno))};
   sync_fd(fd, path);
   repair.bytes_cut = fragment.size();
-  log::warn("journal", "{}: a torn last line ({} bytes, a crash mid-write) was cut off and kept in {}", path.string(),
-            fragment.size(), repair.quarantine.string());
+  log::warn("journal", "a torn last line (a crash mid-write) was cut off and kept",
+            {{"journal", path.string()}, {"bytes", fragment.size()}, {"kept_in", repair.quarantine.string()}});
   return repair;
 }
 
@@ -231,8 +231,8 @@ std::size_t Journal::close() {
   }
   std::lock_guard lock{mutex_};
   if (!queue_.empty())
-    log::error("journal", "{}: {} lines could not be written before the service stopped: {}", path_.string(),
-               queue_.size(), stats_.last_error);
+    log::error("journal", "lines could not be written before the service stopped",
+               {{"journal", path_.string()}, {"lines", queue_.size()}, {"error", stats_.last_error}});
   return queue_.size();
 }
 
@@ -254,7 +254,7 @@ void Journal::run() {
       try {
         compact();
       } catch (const std::exception& e) {
-        log::error("journal", "rewrite failed, the journal is kept as it is: {}", e.what());
+        log::error("journal", "rewrite failed, the journal is kept as it is", {{"journal", path_.string()}, {"error", e.what()}});
       }
       lock.lock();
       continue;
@@ -279,10 +279,11 @@ void Journal::run() {
       // Lines of earlier failed batches went back to the front of the queue,
       // so everything up to this batch's last line is now in the file.
       written_ = std::max(written_.load(), last);
-      if (stats_.failing) log::info("journal", "{}: writable again", path_.string());
+      if (stats_.failing) log::info("journal", "writable again", {{"journal", path_.string()}});
       stats_.failing = false;
     } else {
-      if (!stats_.failing) log::error("journal", "{}", error);
+      if (!stats_.failing) log::error("journal", "write failed; submissions are refused until one succeeds",
+                                      {{"journal", path_.string()}, {"error", error}});
       stats_.failing = true;
       stats_.last_error = error;
       ++stats_.write_failures;
@@ -328,7 +329,7 @@ void Journal::write_batch(const std::deque<Entry>& batch) {
     try {
       compact();
     } catch (const std::exception& e) {
-      log::error("journal", "compaction failed, the journal is kept as it is: {}", e.what());
+      log::error("journal", "compaction failed, the journal is kept as it is", {{"journal", path_.string()}, {"error", e.what()}});
     }
   }
 }
@@ -371,7 +372,7 @@ void Journal::compact() {
   stats_.bytes = data.size();
   compacted_bytes_ = data.size();
   ++stats_.compactions;
-  log::info("journal", "compacted {} to {} jobs ({} bytes)", path_.string(), records.size(), data.size());
+  log::info("journal", "compacted", {{"journal", path_.string()}, {"jobs", records.size()}, {"bytes", data.size()}});
 }
 
 }  // namespace synergai::service

@@ -214,8 +214,8 @@ void Service::start() {
     for (const auto& [n, t] : replay.damaged) out << t << '\n';
     out.flush();
     if (!out) throw RuntimeError{fmt::format("cannot keep the dropped lines in {}", dropped.string())};
-    log::warn("service", "journal {}: {} damaged line(s) dropped (--accept-journal-damage), kept in {}",
-              config_.journal.string(), replay.damaged.size(), dropped.string());
+    log::warn("service", "damaged journal lines dropped (--accept-journal-damage)",
+              {{"journal", config_.journal.string()}, {"lines", replay.damaged.size()}, {"kept_in", dropped.string()}});
     replay_dropped_ = replay.damaged.size();
   }
   std::vector<JobSpec> unfinished;
@@ -226,7 +226,8 @@ void Service::start() {
     std::lock_guard lock{mutex_};
     for (auto& r : replay.jobs) {
       if (auto why = refusal_of(r.spec, testbed_); why && !is_terminal(r.state)) {
-        log::warn("service", "journal {}: job {} refused on replay: {}", config_.journal.string(), r.spec.id, *why);
+        log::warn("service", "job refused on replay",
+                  {{"job", r.spec.id}, {"reason", *why}, {"journal", config_.journal.string()}});
         r.state = JobState::failed;
         r.message = "refused on replay: " + *why;
         ++replay_invalid_;
@@ -276,11 +277,14 @@ void Service::start() {
     }
     if (listed) place_replayed(unfinished, *listed);
   }
-  log::info("service",
-            "journal {}: {} jobs replayed ({} back on their nodes, {} queued again, {} finished jobs forgotten by the "
-            "retention, {} lines, {} skipped)",
-            config_.journal.string(), replay.jobs.size(), resumed.size(), unfinished.size(), forgotten, replay.lines,
-            replay.skipped);
+  log::info("service", "journal replayed",
+            {{"journal", config_.journal.string()},
+             {"jobs", replay.jobs.size()},
+             {"resumed", resumed.size()},
+             {"queued", unfinished.size()},
+             {"forgotten", forgotten},
+             {"lines", replay.lines},
+             {"skipped", replay.skipped}});
   ready_ = true;
 }
 
@@ -303,16 +307,16 @@ void Service::place_replayed(const std::vector<JobSpec>& specs, const std::vecto
     auto it = by_id.find(spec.id);
     if (it != by_id.end() && testbed_.find_node(it->second->node)) {
       ++found;
-      log::info("service", "job {}: its Job already runs on {} in {}; it goes back there", spec.id,
-                it->second->node, it->second->config);
+      log::info("service", "replayed job goes back to the node of its existing Job",
+                {{"job", spec.id}, {"node", it->second->node}, {"config", fmt::format("{}", it->second->config)}});
       scheduler_->resume(spec, it->second->node, it->second->config);
     } else {
       scheduler_->submit(spec);
     }
   }
   if (!specs.empty())
-    log::info("service", "{} replayed queued jobs: {} back to the node of their existing Job, {} queued", specs.size(),
-              found, specs.size() - found);
+    log::info("service", "replayed queued jobs placed",
+              {{"jobs", specs.size()}, {"on_existing_job_node", found}, {"queued", specs.size() - found}});
 }
 
 std::size_t Service::stop() {
@@ -429,7 +433,7 @@ void Service::observe(const JobRecord& record) {
     entry.line = journal_->enqueue(record, false);
   } catch (const std::exception& e) {
     entry.line = std::numeric_limits<std::uint64_t>::max();  // never in the file: never shown
-    log::error("service", "journal: {}", e.what());
+    log::error("service", "journal line not queued", {{"job", record.spec.id}, {"error", e.what()}});
   }
   expire(now());
 }
@@ -439,7 +443,7 @@ Response Service::handle(const Request& r) {
   try {
     out = route(r);
   } catch (const std::exception& e) {
-    log::error("service", "{} {}: {}", r.method, dump(json(r.target)), e.what());
+    log::error("service", "request failed", {{"method", r.method}, {"target", r.target}, {"error", e.what()}});
     out = error(500, "internal error", "");
   }
   std::lock_guard lock{mutex_};
@@ -588,7 +592,7 @@ Response Service::submit(const Request& r) {
   try {
     journal_->await(line);
   } catch (const std::exception& e) {
-    log::error("service", "job {} not accepted: {}", spec.id, e.what());
+    log::error("service", "job not accepted", {{"job", spec.id}, {"error", e.what()}});
     {
       std::lock_guard lock{mutex_};
       erase(spec.id);

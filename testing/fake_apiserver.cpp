@@ -51,7 +51,8 @@ void ServerState::serve(tcp::socket socket) {
     try {
       keep = Routes{*this}.handle(s, req);
     } catch (const std::exception& e) {
-      log::warn("fake-apiserver", "{} {}: {}", std::string{req.method_string()}, std::string{req.target()}, e.what());
+      log::warn("fake-apiserver", "request failed",
+                {{"method", std::string{req.method_string()}}, {"target", std::string{req.target()}}, {"error", e.what()}});
       keep = Routes{*this}.internal_error(s, req, e.what());
     }
     if (!keep) break;

@@ -468,7 +468,7 @@ bool Routes::create_job(Stream& s, const Request& req, const std::string& ns, co
   try {
     plan = rule_copy(job);
   } catch (const std::exception& e) {
-    log::warn("fake-apiserver", "job rule failed for {}: {}", name, e.what());
+    log::warn("fake-apiserver", "job rule failed", {{"kube_job", name}, {"error", e.what()}});
   }
   lock.lock();
   st_.controllers.job_created(ns, job, plan);
@@ -591,7 +591,7 @@ bool Routes::pod_log(Stream& s, const Request& req, const std::string& ns, const
     try {
       text = pod.plan.log_of(pod.job, pod.object);
     } catch (const std::exception& e) {
-      log::warn("fake-apiserver", "log rule failed for pod {}: {}", name, e.what());
+      log::warn("fake-apiserver", "log rule failed", {{"pod", name}, {"error", e.what()}});
       throw;
     }
   }

@@ -222,7 +222,7 @@ ProfilingExecutor::Waited ProfilingExecutor::wait_for(const std::string& name) {
         if (!finished(*read)) stuck = cannot_start(name);
       } catch (const ApiError& e) {
         if (e.is_not_found()) missing = true;
-        else log::debug("kube", "profiling: reading Job {}: {}", name, e.what());
+        else log::debug("kube", "profiling: reading a Job failed", {{"kube_job", name}, {"error", e.what()}});
       }
       if (read) offer(*read, false);
       lock.lock();
@@ -281,7 +281,8 @@ profiling::RunOutcome ProfilingExecutor::attempt(const profiling::PlannedRun& ru
     std::lock_guard lock{mutex_};
     ++(created.adopted ? stats_.adopted : stats_.created);
   }
-  if (created.adopted) log::info("kube", "profiling: {} attempt {}: adopting the existing Job {}", run.id, attempt, name);
+  if (created.adopted)
+    log::info("kube", "profiling: adopting the existing Job", {{"run", run.id}, {"attempt", attempt}, {"kube_job", name}});
 
   auto waited = wait_for(name);
   if (waited.gone) return failure(fmt::format("job failed: the Job {} was deleted before it finished", name));
@@ -290,7 +291,7 @@ profiling::RunOutcome ProfilingExecutor::attempt(const profiling::PlannedRun& ru
     try {
       client_->delete_job(name, ns_);
     } catch (const ApiError& e) {
-      log::warn("kube", "profiling: deleting the unfinished Job {}: {}", name, e.what());
+      log::warn("kube", "profiling: deleting the unfinished Job failed", {{"kube_job", name}, {"error", e.what()}});
     }
     return failure("job failed: " + waited.failure);
   }
@@ -369,7 +370,8 @@ void ProfilingExecutor::recorded(const profiling::PlannedRun& run, int attempt) 
     ++stats_.deleted;
   } catch (const ApiError& e) {
     // Gone already (TTL, someone else), or the API failed: the TTL collects it.
-    if (!e.is_not_found()) log::warn("kube", "profiling: deleting the finished Job {}: {}", name, e.what());
+    if (!e.is_not_found())
+      log::warn("kube", "profiling: deleting the finished Job failed", {{"kube_job", name}, {"error", e.what()}});
   }
 }
 
