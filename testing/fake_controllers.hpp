@@ -39,7 +39,8 @@ class Controllers {
   // start is timed.
   void job_created(const std::string& ns, const nlohmann::json& job, const JobPlan& plan);
   // Under the lock: the Node `name` was patched with `patch` and is now
-  // `node`. A requested power mode is answered after the agent's delay.
+  // `node` (with metadata.annotations, possibly null). A requested power mode
+  // is answered after the agent's delay.
   void node_patched(const std::string& name, const nlohmann::json& patch, const nlohmann::json& node);
 
   // The controller thread: carries out the timers as they fall due until

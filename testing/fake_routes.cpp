@@ -557,6 +557,7 @@ bool Routes::patch_node(Stream& s, const Request& req, const std::string& name, 
   st_.store.bump(it->second);
   st_.store.push_event("MODIFIED", "", it->second);
   json obj = it->second;
+  obj["metadata"]["annotations"];  // the answer always names them, null once a patch removed them all
   st_.controllers.node_patched(name, patch, obj);
   lock.unlock();
   record(ep, req, 200, false, user);
