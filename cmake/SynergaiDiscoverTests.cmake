@@ -121,14 +121,16 @@ function(synergai_discover_tests)
       set(labels integration)
       set(timeout ${timeout_integration})
     endif()
+    set(cost 0)
     if(is_slow)
       list(APPEND labels slow)
       set(timeout ${timeout_slow})
+      set(cost 100)  # started first with -j, even before CTest has timed anything
     endif()
     set(test_name "${PREFIX}/${entry}")
     add_test("${test_name}" "${EXE}" --color_output=false "--run_test=${entry}")
     set_tests_properties("${test_name}" PROPERTIES WORKING_DIRECTORY "${ARG_WORKDIR}" LABELS "${labels}"
-      TIMEOUT ${timeout} SKIP_REGULAR_EXPRESSION "${ARG_SKIP_REGEX}")
+      TIMEOUT ${timeout} COST ${cost} SKIP_REGULAR_EXPRESSION "${ARG_SKIP_REGEX}")
     if(NOT enabled)  # disabled in this build (an enable_if decorator): CTest says "Disabled"
       set_tests_properties("${test_name}" PROPERTIES DISABLED TRUE)
     endif()
