@@ -9,7 +9,7 @@
 #pragma once
 
 #include "config/performance.hpp"
-#include "messages/runtime.hpp"
+#include "messages/protocol.hpp"
 
 #include <functional>
 #include <memory>
