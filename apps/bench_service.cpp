@@ -71,7 +71,7 @@ struct LevelResult {
   std::string first_error;
 };
 
-// The unlabelled samples of a Prometheus text answer, by metric name.
+// The samples of a Prometheus text answer, by series (name and labels).
 std::map<std::string, double> read_metrics(service::HttpClient& http) {
   auto r = http.request("GET", "/metrics");
   if (r.status != 200) throw RuntimeError{fmt::format("GET /metrics: HTTP {}", r.status)};
@@ -79,7 +79,7 @@ std::map<std::string, double> read_metrics(service::HttpClient& http) {
   std::istringstream lines{r.body};
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#' || line.find('{') != std::string::npos) continue;
+    if (line.empty() || line[0] == '#') continue;
     auto space = line.rfind(' ');
     if (space == std::string::npos) continue;
     try {
@@ -90,6 +90,9 @@ std::map<std::string, double> read_metrics(service::HttpClient& http) {
   }
   return out;
 }
+
+// The queue's length: the queued jobs' sample.
+const std::string queued_series = "synergai_jobs{state=\"queued\"}";
 
 double metric(const std::map<std::string, double>& m, const std::string& name) {
   auto it = m.find(name);
@@ -182,11 +185,11 @@ LevelResult run_level(const BenchArgs& a, const service::Url& url, const std::st
 
   auto after = read_metrics(control);
   r.fsyncs = static_cast<std::uint64_t>(metric(after, "synergai_journal_fsyncs_total") - fsyncs_before);
-  r.queue_at_end = metric(after, "synergai_queue_length");
+  r.queue_at_end = metric(after, queued_series);
   auto drain_start = Clock::now();
   auto drain_deadline = drain_start + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(a.drain_timeout));
-  while (metric(read_metrics(control), "synergai_queue_length") > 0) {
+  while (metric(read_metrics(control), queued_series) > 0) {
     if (Clock::now() >= drain_deadline) {
       r.drained = false;
       break;

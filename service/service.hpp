@@ -1,6 +1,8 @@
 // The cluster service's core, independent of HTTP transport: the job table,
 // the journal, the scheduler (actors/scheduler.hpp) and the JSON API's
-// request handling (docs/operations.md lists the endpoints).
+// request handling (docs/operations.md lists the endpoints). service.cpp holds
+// the table and the scheduler's observer, routes.cpp the API's handlers,
+// validation.hpp the checks of requests, exposition.hpp what is shown.
 //
 // Threads: handle() runs on the HTTP server's I/O threads (never on actor
 // threads) and may block on the journal's fsync; the scheduler's observer runs
@@ -10,6 +12,7 @@
 #include "actors/scheduler.hpp"
 #include "config/service.hpp"
 #include "kube/manifest.hpp"
+#include "service/exposition.hpp"
 #include "service/journal.hpp"
 
 #include <array>
@@ -130,12 +133,6 @@ class Service {
     std::uint64_t line = 0;  // journal sequence of `record`'s line (0: in the file)
   };
   const JobRecord* visible(Slot& slot) const;
-  struct Histogram {
-    std::array<std::uint64_t, 13> counts{};  // per bucket (service.cpp), not cumulative
-    double sum = 0;
-    std::uint64_t count = 0;
-    void observe(double value);
-  };
   void insert(const JobRecord& record);
   void erase(const std::string& id);
   void track(const JobRecord* before, const JobRecord* after);
@@ -150,16 +147,13 @@ class Service {
   std::deque<std::pair<TimePoint, std::string>> finished_;  // retained finished jobs, in order of finishing
   std::map<JobState, std::size_t> by_state_;
   std::map<std::string, std::string> node_job_;  // node -> the job placed, starting or running there
-  Histogram waiting_, end_to_end_;
+  Histogram waiting_{job_seconds_buckets()}, end_to_end_{job_seconds_buckets()};
+  Histogram rounds_{round_seconds_buckets()};  // the urgency actor's planning rounds
+  std::map<std::string, std::uint64_t> node_started_;  // node -> jobs started there
   std::uint64_t accepted_ = 0;    // jobs accepted since start, the journal's included
   std::uint64_t violations_ = 0;  // finished jobs that missed their QoS or did not succeed
   std::uint64_t forgotten_ = 0;   // finished jobs forgotten by the retention
   std::map<std::string, int> node_mode_;
-  struct NodeEvent {
-    TimePoint at{};
-    std::string job;
-    JobState to = JobState::queued;
-  };
   std::map<std::string, NodeEvent> node_last_;
   std::uint64_t decisions_ = 0;
   std::uint64_t next_id_ = 0;

@@ -237,7 +237,9 @@ BOOST_AUTO_TEST_CASE(two_hundred_jobs_agree_in_the_api_metrics_and_the_cluster) 
   for (auto s : {"queued", "placed", "starting", "running", "failed", "cancelled"})
     BOOST_TEST(m[fmt::format("synergai_jobs{{state=\"{}\"}}", s)] == 0, s);
   BOOST_TEST(m["synergai_jobs_accepted_total"] == n);
-  BOOST_TEST(m["synergai_queue_length"] == 0);
+  BOOST_TEST(m["synergai_node_jobs_started_total{node=\"server\"}"] + m["synergai_node_jobs_started_total{node=\"edge\"}"] ==
+             n);
+  BOOST_TEST(m["synergai_node_power_mode{node=\"edge\"}"] == 9);
   BOOST_TEST(m["synergai_decisions_total"] == n);
   BOOST_TEST(m["synergai_job_end_to_end_seconds_count"] == n);
   BOOST_TEST(m["synergai_job_waiting_seconds_count"] == n);

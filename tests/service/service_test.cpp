@@ -18,7 +18,11 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -161,7 +165,8 @@ BOOST_AUTO_TEST_CASE(jobs_run_and_api_metrics_agree) {
   auto metrics = c.request("GET", "/metrics");
   BOOST_TEST(metrics.status == 200);
   BOOST_TEST(metrics.body.find("synergai_jobs{state=\"succeeded\"} 21\n") != std::string::npos, metrics.body);
-  BOOST_TEST(metrics.body.find("synergai_queue_length 0\n") != std::string::npos);
+  BOOST_TEST(metrics.body.find("synergai_jobs{state=\"queued\"} 0\n") != std::string::npos);
+  BOOST_TEST(metrics.body.find("synergai_queue_length") == std::string::npos);  // one series per figure
   BOOST_TEST(metrics.body.find("synergai_job_end_to_end_seconds_count 21\n") != std::string::npos);
   BOOST_TEST(metrics.body.find("synergai_decisions_total 21\n") != std::string::npos);
 
@@ -170,6 +175,75 @@ BOOST_AUTO_TEST_CASE(jobs_run_and_api_metrics_agree) {
   BOOST_TEST(workers[0]["node"] == "server");
   BOOST_TEST(workers[0]["state"] == "idle");
   BOOST_TEST(!workers[0]["last_transition"].is_null());
+}
+
+// The text format's rules (Prometheus exposition format 0.0.4): each family
+// has one HELP and one TYPE line before its samples, no series twice, valid
+// names, `_total` on counters only, and histograms cumulative up to +Inf.
+BOOST_AUTO_TEST_CASE(metrics_follow_the_text_format_and_naming_rules) {
+  test::TempDir dir{"metrics"};
+  InProcess s{write_config(dir, 1000)};
+  service::HttpClient c{s.url()};
+  for (int i = 0; i < 6; ++i)
+    BOOST_TEST_REQUIRE(c.request("POST", "/v1/jobs", json{{"engine", "onnx-mobilenet-op11"}, {"queries", 50}, {"qos_seconds", 60}}.dump())
+                           .status == 201);
+  wait_all_terminal(c, 6, 30s);
+  const auto text = c.request("GET", "/metrics").body;
+  std::map<std::string, std::string> type_of;  // family -> TYPE
+  std::set<std::string> helped, series;
+  std::map<std::string, double> value, last_bucket;
+  std::istringstream lines{text};
+  std::string line;
+  const std::regex name_re{"[a-zA-Z_:][a-zA-Z0-9_:]*"};
+  const std::regex sample_re{R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="[^"]*"\})? (\S+))"};
+  auto family_of = [&](const std::string& name) {
+    for (const char* suffix : {"_bucket", "_sum", "_count"})
+      if (name.size() > std::strlen(suffix) && name.ends_with(suffix)) {
+        auto base = name.substr(0, name.size() - std::strlen(suffix));
+        if (type_of.count(base) && type_of[base] == "histogram") return base;
+      }
+    return name;
+  };
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (line.rfind("# HELP ", 0) == 0) {
+      auto name = line.substr(7, line.find(' ', 7) - 7);
+      BOOST_TEST(helped.insert(name).second, "HELP twice: " << name);
+      BOOST_TEST(std::regex_match(name, name_re), name);
+    } else if (line.rfind("# TYPE ", 0) == 0) {
+      auto rest = line.substr(7);
+      auto name = rest.substr(0, rest.find(' '));
+      auto type = rest.substr(rest.find(' ') + 1);
+      BOOST_TEST(!type_of.count(name), "TYPE twice: " << name);
+      BOOST_TEST(helped.count(name), "TYPE before HELP: " << name);
+      BOOST_TEST((type == "counter" || type == "gauge" || type == "histogram"), line);
+      BOOST_TEST((type == "counter") == name.ends_with("_total"), "_total is for counters only: " << line);
+      type_of[name] = type;
+    } else {
+      BOOST_TEST_REQUIRE(std::regex_match(line, m, sample_re), "not a sample: " << line);
+      BOOST_TEST(type_of.count(family_of(m[1])), "sample before its TYPE: " << line);
+      auto key = m[1].str() + m[2].str();
+      BOOST_TEST(series.insert(key).second, "series twice: " << key);
+      value[key] = std::stod(m[3]);
+      if (m[1].str().ends_with("_bucket")) {  // cumulative: never less than the bucket before
+        auto& last = last_bucket[family_of(m[1])];
+        BOOST_TEST(value[key] >= last, key);
+        last = value[key];
+      }
+    }
+  }
+  for (const auto& [name, type] : type_of)
+    if (type == "histogram") BOOST_TEST(value[name + "_bucket{le=\"+Inf\"}"] == value[name + "_count"], name);
+  BOOST_TEST(value[fmt::format("synergai_build_info{{version=\"{}\"}}", SYNERGAI_VERSION)] == 1);
+  BOOST_TEST(value["synergai_jobs{state=\"succeeded\"}"] == 6);
+  BOOST_TEST(value["synergai_node_busy{node=\"server\"}"] + value["synergai_node_busy{node=\"edge\"}"] == 0);
+  BOOST_TEST(value["synergai_node_jobs_started_total{node=\"server\"}"] +
+                 value["synergai_node_jobs_started_total{node=\"edge\"}"] ==
+             6);
+  BOOST_TEST(value["synergai_node_power_mode{node=\"edge\"}"] >= 1);  // the default mode at least
+  BOOST_TEST(value["synergai_scheduling_round_duration_seconds_count"] >= 1);
+  BOOST_TEST(value["synergai_scheduling_round_duration_seconds_sum"] > 0);
+  BOOST_TEST(type_of.count("synergai_queue_length") == 0u);  // the queued jobs' sample of synergai_jobs
 }
 
 BOOST_AUTO_TEST_CASE(cancel_queued_and_running) {
