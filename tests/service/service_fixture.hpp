@@ -32,17 +32,17 @@ inline bool is_terminal_state(const nlohmann::json& job) {
   return s == "succeeded" || s == "failed" || s == "cancelled";
 }
 
-// Polls until every job is terminal (or the deadline passes); returns the list.
+// Polls until the service lists `expected` jobs, every one terminal (the test
+// fails, saying so, if not within `limit`); returns the last list.
 inline nlohmann::json wait_all_terminal(service::HttpClient& c, std::size_t expected, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
   nlohmann::json list;
-  for (;;) {
+  eventually([&] {
     list = body_of(c.request("GET", "/v1/jobs?limit=10000"));
     std::size_t done = 0;
     for (const auto& j : list["jobs"]) done += is_terminal_state(j);
-    if ((done == expected && list["total"] == expected) || std::chrono::steady_clock::now() > deadline) return list;
-    std::this_thread::sleep_for(50ms);
-  }
+    return done == expected && list["total"] == expected;
+  }, limit, fmt::format("the service to list {} jobs, all terminal", expected), 50ms);
+  return list;
 }
 
 // `synergai serve ARGS` listening on a port the kernel picks as it binds
