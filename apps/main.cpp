@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", level_name, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  app.add_option("--log-format", format_name, "text|json (JSON lines: time, level, component, message)")
+  app.add_option("--log-format", format_name,
+                 "text|json (text: key=value fields after the message; JSON lines: time, level, component, "
+                 "message and each field as a key)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
