@@ -163,7 +163,7 @@ int bench(const BenchArgs& a) {
         }
       }
 
-  fmt::print("\n| policy | workers | jobs | dictionary load (CPU s) | run (CPU s) | placements/CPU-s | drain (virtual s) | "
+  fmt::print("\n| policy | workers | jobs | start-up (CPU s) | run (CPU s) | placements/CPU-s | drain (virtual s) | "
              "rounds | round p50 (ms) | round p99 (ms) | peak RSS (MiB) | bytes/job |\n");
   fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& c : cells) {

@@ -52,13 +52,25 @@ const Provenance* Dictionary::provenance(std::string_view engine, std::string_vi
 }
 
 void Dictionary::set_optimum(const std::string& engine, const std::string& node, const ExecConfig& c) {
-  optimal_[Key{engine, node}] = c;
+  optimal_[Key{engine, std::string{profile(node)}}] = c;
+}
+
+void Dictionary::bind(const Testbed& testbed) {
+  profile_of_ = {testbed.replica_of.begin(), testbed.replica_of.end()};
+}
+
+std::string_view Dictionary::profile(std::string_view node) const {
+  if (profile_of_.empty()) return node;
+  auto it = profile_of_.find(node);
+  return it == profile_of_.end() ? node : std::string_view{it->second};
 }
 
 void Dictionary::choose_optima(const Testbed& tb) {
+  bind(tb);
   optimal_.clear();
   for (const auto& [key, indices] : by_pair_) {
-    const NodeSpec* node = tb.find_node(key.second);
+    const auto spec = tb.find_profile(key.second);
+    const NodeSpec* node = spec ? &*spec : nullptr;
     const ProfilePoint* best = nullptr;
     for (auto i : indices) {
       const auto& p = points_[i];
@@ -71,7 +83,7 @@ void Dictionary::choose_optima(const Testbed& tb) {
 }
 
 const ProfilePoint* Dictionary::find(std::string_view engine, std::string_view node, const ExecConfig& c) const {
-  auto it = by_pair_.find(std::pair{engine, node});
+  auto it = by_pair_.find(std::pair{engine, profile(node)});
   if (it == by_pair_.end()) return nullptr;
   for (auto i : it->second)
     if (points_[i].config == c) return &points_[i];
@@ -79,13 +91,13 @@ const ProfilePoint* Dictionary::find(std::string_view engine, std::string_view n
 }
 
 const ProfilePoint* Dictionary::optimum(std::string_view engine, std::string_view node) const {
-  auto it = optimal_.find(std::pair{engine, node});
+  auto it = optimal_.find(std::pair{engine, profile(node)});
   return it == optimal_.end() ? nullptr : find(engine, node, it->second);
 }
 
 std::vector<const ProfilePoint*> Dictionary::points_for(std::string_view engine, std::string_view node) const {
   std::vector<const ProfilePoint*> out;
-  if (auto it = by_pair_.find(std::pair{engine, node}); it != by_pair_.end())
+  if (auto it = by_pair_.find(std::pair{engine, profile(node)}); it != by_pair_.end())
     for (auto i : it->second) out.push_back(&points_[i]);
   return out;
 }
@@ -146,13 +158,16 @@ Dictionary read_dictionary(const Document& doc, const Testbed* tb) {
       else ok = false;
     }
     if (ok && tb) {
-      const NodeSpec* node = tb->find_node(p.node);
+      const auto profile = tb->find_profile(p.node);  // a node, or a replicated entry
+      const NodeSpec* node = profile ? &*profile : nullptr;
       if (!tb->find_engine(p.engine)) {
         c.field("engine").error(fmt::format("unknown engine \"{}\" (not in testbed {})", p.engine, tb->name));
         ok = false;
       }
       if (!node) {
-        c.field("node").error(fmt::format("unknown node \"{}\" (not in testbed {})", p.node, tb->name));
+        c.field("node").error(fmt::format("unknown node \"{}\" (not in testbed {}{})", p.node, tb->name,
+                                          tb->replica_of.count(p.node) ? "; its points go under its entry's name"
+                                                                       : ""));
         ok = false;
       } else if (!Testbed::supports(*node, p.config)) {
         c.error(fmt::format("{} is not a configuration of node {}", p.config, p.node));
@@ -232,6 +247,7 @@ Dictionary read_dictionary(const Document& doc, const Testbed* tb) {
         root.field("optimal").error(fmt::format("no optimum for {} on {}, which has points", engine, node));
   }
   diagnostics.throw_if_any();
+  if (tb) d.bind(*tb);
   return d;
 }
 

@@ -1,7 +1,9 @@
 // The configuration dictionary: the offline phase's output and the online
 // phase's only knowledge of performance. Every profiled point (engine, node,
 // configuration -> QPS, pre-processing, inference) plus the chosen optimum c*
-// per (engine, node). Stored as JSON (docs/configuration.md).
+// per (engine, node). Stored as JSON (docs/configuration.md). A testbed's
+// replicated nodes share one profile (Testbed::replica_of): the dictionary
+// holds it once, and once bound to the testbed answers for every replica.
 #pragma once
 
 #include "config/document.hpp"
@@ -45,9 +47,13 @@ class Dictionary {
   void set_provenance(std::string_view engine, std::string_view node, const ExecConfig& c, Provenance p);
   const Provenance* provenance(std::string_view engine, std::string_view node, const ExecConfig& c) const;
   void set_optimum(const std::string& engine, const std::string& node, const ExecConfig& c);
-  // c* per (engine, node): highest QPS; ties to fewer threads, then to the
+  // c* per (engine, profile): highest QPS; ties to fewer threads, then to the
   // mode with the lower power budget (unlimited counts highest), then lower id.
+  // Binds the dictionary to the testbed.
   void choose_optima(const Testbed& testbed);
+  // From now on a node is looked up by its profile (Testbed::profile_of):
+  // the replicas of an entry find the entry's points.
+  void bind(const Testbed& testbed);
 
   const std::vector<ProfilePoint>& points() const { return points_; }
   const ProfilePoint* find(std::string_view engine, std::string_view node, const ExecConfig& c) const;
@@ -70,6 +76,9 @@ class Dictionary {
   std::map<Key, std::vector<std::size_t>, KeyLess> by_pair_;  // indices into points_
   std::map<Key, ExecConfig, KeyLess> optimal_;
   std::map<std::size_t, Provenance> provenance_;  // by index into points_
+  std::map<std::string, std::string, std::less<>> profile_of_;  // replica -> profile (bind)
+
+  std::string_view profile(std::string_view node) const;
 };
 
 // Canonical JSON: points sorted by engine, node, threads, mode.

@@ -73,7 +73,7 @@ std::optional<ExecConfig> read_exec_config(const Cursor& c, const NodeSpec& node
 
 std::optional<NodeSpec> read_node(const Cursor& c) {
   if (!c.object({"name", "kubernetes_node", "arch", "tier", "cpus", "memory_gib", "thread_options", "power_modes",
-                 "default_mode", "mode_switch_latency_s", "baseline_config", "cpu_set"}))
+                 "default_mode", "mode_switch_latency_s", "baseline_config", "cpu_set", "replicas"}))
     return std::nullopt;
   NodeSpec n;
   bool ok = true;
@@ -248,6 +248,44 @@ const NodeSpec* Testbed::find_node(std::string_view name) const {
   return it == nodes.end() ? nullptr : &*it;
 }
 
+std::string_view Testbed::profile_of(std::string_view node) const {
+  if (replica_of.empty()) return node;
+  auto it = replica_of.find(node);
+  return it == replica_of.end() ? node : std::string_view{it->second};
+}
+
+std::vector<NodeSpec> Testbed::profiles() const {
+  std::vector<NodeSpec> out;
+  std::set<std::string_view> seen;
+  for (const auto& n : nodes) {
+    auto profile = profile_of(n.name);
+    if (!seen.insert(profile).second) continue;
+    out.push_back(n);
+    out.back().name = std::string{profile};
+  }
+  return out;
+}
+
+std::optional<NodeSpec> Testbed::find_profile(std::string_view profile) const {
+  for (const auto& n : nodes)
+    if (profile_of(n.name) == profile) {
+      auto spec = n;
+      spec.name = std::string{profile};
+      return spec;
+    }
+  return std::nullopt;
+}
+
+void add_replicas(Testbed& testbed, const NodeSpec& node, int count) {
+  for (int i = 1; i <= count; ++i) {
+    auto replica = node;
+    replica.name = fmt::format("{}-{}", node.name, i);
+    replica.kubernetes_node = fmt::format("{}-{}", node.kubernetes_node, i);
+    testbed.replica_of[replica.name] = node.name;
+    testbed.nodes.push_back(std::move(replica));
+  }
+}
+
 const EngineSpec* Testbed::find_engine(std::string_view id) const {
   auto it = std::find_if(engines.begin(), engines.end(), [&](const EngineSpec& e) { return e.id == id; });
   return it == engines.end() ? nullptr : &*it;
@@ -275,12 +313,25 @@ Testbed read_testbed(const Document& doc) {
           tb.performance_model = resolved;
       }
     }
-    std::set<std::string> names;
+    std::set<std::string> names;  // nodes' and replicated entries' (the profiles') names
     for (const auto& c : root.field("nodes").items()) {
-      if (auto n = read_node(c)) {
-        if (!names.insert(n->name).second) c.field("name").error(fmt::format("duplicate node name \"{}\"", n->name));
-        else tb.nodes.push_back(std::move(*n));
+      auto n = read_node(c);
+      std::optional<long long> replicas;
+      if (auto r = c.field("replicas"); r.present() && !(replicas = r.integer(1, 100000))) n.reset();
+      if (!n) continue;
+      if (!names.insert(n->name).second) {
+        c.field("name").error(fmt::format("duplicate node name \"{}\"", n->name));
+        continue;
       }
+      if (!replicas) {
+        tb.nodes.push_back(std::move(*n));
+        continue;
+      }
+      auto first = tb.nodes.size();
+      add_replicas(tb, *n, static_cast<int>(*replicas));
+      for (auto i = first; i < tb.nodes.size(); ++i)
+        if (!names.insert(tb.nodes[i].name).second)
+          c.field("replicas").error(fmt::format("replica \"{}\" has the name of another node", tb.nodes[i].name));
     }
     std::set<std::string> ids;
     for (const auto& c : root.field("engines").items()) {

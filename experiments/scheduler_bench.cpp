@@ -50,29 +50,20 @@ ScaleInputs scale_inputs(const config::Testbed& base, const config::Dictionary& 
   in.testbed = base;
   in.testbed.name = fmt::format("{}-x{}", base.name, spec.workers);
   in.testbed.nodes.clear();
+  in.testbed.replica_of.clear();
+  // Each base node type as one replicated entry (a testbed's `replicas`):
+  // the dictionary describes the types, not the workers.
   std::vector<std::size_t> base_of;  // worker -> base node index
-  for (int k = 0; k < spec.workers; ++k) {
-    auto b = static_cast<std::size_t>(k) % base.nodes.size();
-    auto node = base.nodes[b];
-    node.name = fmt::format("{}-{}", base.nodes[b].name, static_cast<std::size_t>(k) / base.nodes.size() + 1);
-    node.kubernetes_node = fmt::format("{}-{}", base.nodes[b].kubernetes_node,
-                                       static_cast<std::size_t>(k) / base.nodes.size() + 1);
-    in.testbed.nodes.push_back(std::move(node));
-    base_of.push_back(b);
+  const auto types = base.nodes.size();
+  for (std::size_t b = 0; b < types; ++b) {
+    const auto count = static_cast<std::size_t>(spec.workers) / types + (b < static_cast<std::size_t>(spec.workers) % types);
+    if (count == 0) continue;
+    config::add_replicas(in.testbed, base.nodes[b], static_cast<int>(count));
+    base_of.insert(base_of.end(), count, b);
   }
+  in.dictionary = base_dictionary;
   in.dictionary.testbed = in.testbed.name;
-  for (std::size_t w = 0; w < in.testbed.nodes.size(); ++w) {
-    const auto& from = base.nodes[base_of[w]].name;
-    const auto& to = in.testbed.nodes[w].name;
-    for (const auto& p : base_dictionary.points())
-      if (p.node == from) {
-        auto copy = p;
-        copy.node = to;
-        in.dictionary.add(std::move(copy));
-      }
-    for (const auto& e : base.engines)
-      if (const auto* opt = base_dictionary.optimum(e.id, from)) in.dictionary.set_optimum(e.id, to, opt->config);
-  }
+  in.dictionary.bind(in.testbed);
 
   ScenarioSpec scenario = parse_scenario("DL-FL");
   scenario.jobs = spec.jobs;
@@ -114,6 +105,7 @@ ScaleFigures measure_scale(const config::Testbed& base, const config::Dictionary
   f.dictionary_mib = static_cast<double>(text.size()) / (1024.0 * 1024.0);
   double c1 = cpu_seconds();
   auto loaded = config::read_dictionary(config::parse_json(text, "bench dictionary"), &in.testbed);
+  const Performance startup_index{in.testbed, loaded};  // the workers' classes, as a run builds them
   double c2 = cpu_seconds();
   f.setup_cpu_s = c1 - c0;
   f.load_cpu_s = c2 - c1;

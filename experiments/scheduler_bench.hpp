@@ -42,7 +42,7 @@ ScaleInputs scale_inputs(const config::Testbed& base, const config::Dictionary& 
 struct ScaleFigures {
   ScaleSpec spec;
   double setup_cpu_s = 0;     // building the testbed, the dictionary and the jobs
-  double load_cpu_s = 0;      // parsing the dictionary as the service or a run would load it
+  double load_cpu_s = 0;      // start-up: parsing the dictionary and indexing the workers by class
   double dictionary_mib = 0;  // its JSON size
   double run_cpu_s = 0;       // the virtual-time run, CPU time of the process
   std::size_t placements = 0;

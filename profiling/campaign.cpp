@@ -180,16 +180,16 @@ std::vector<PlannedRun> make_plan(const config::Testbed& tb, const PerformanceMo
   for (const auto& e : o.engines)
     if (!tb.find_engine(e)) throw InputError(fmt::format("unknown engine \"{}\" (not in testbed {})", e, tb.name));
   for (const auto& n : o.nodes)
-    if (!tb.find_node(n)) throw InputError(fmt::format("unknown node \"{}\" (not in testbed {})", n, tb.name));
+    if (!tb.find_profile(n)) throw InputError(fmt::format("unknown node \"{}\" (not in testbed {})", n, tb.name));
   for (const auto& [n, levels] : o.threads)
-    if (!tb.find_node(n)) throw InputError(fmt::format("--threads: unknown node \"{}\"", n));
+    if (!tb.find_profile(n)) throw InputError(fmt::format("--threads: unknown node \"{}\"", n));
   auto chosen = [](const std::vector<std::string>& list, const std::string& name) {
     return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
   };
   std::vector<PlannedRun> plan;
   for (const auto& e : tb.engines) {
     if (!chosen(o.engines, e.id)) continue;
-    for (const auto& n : tb.nodes) {
+    for (const auto& n : tb.profiles()) {  // replicas of one entry: profiled once, under its name
       if (!chosen(o.nodes, n.name)) continue;
       for (const auto& c : node_configurations(n, o))
         for (int r = 0; r < o.repeats; ++r) {
@@ -382,7 +382,8 @@ config::Dictionary explore(const config::Testbed& tb, const std::vector<PlannedR
     auto points = d.points_for(engine, node);
     double best = 0;
     for (const auto* p : points) best = std::max(best, p->qps);
-    const NodeSpec* spec = tb.find_node(node);
+    const auto profile = tb.find_profile(node);
+    const NodeSpec* spec = profile ? &*profile : nullptr;
     const ProfilePoint* chosen = nullptr;
     for (const auto* p : points)
       if (p->qps >= best * (1 - tie_tolerance) &&

@@ -27,7 +27,8 @@ std::optional<NodeModel> read_node_model(const Cursor& c, const config::Testbed&
   auto name = c.field("node").string();
   if (!name) return std::nullopt;
   m.node = *name;
-  const NodeSpec* spec = tb.find_node(m.node);
+  const auto profile = tb.find_profile(m.node);  // a node, or a replicated entry
+  const NodeSpec* spec = profile ? &*profile : nullptr;
   if (!spec) {
     c.field("node").error(fmt::format("unknown node \"{}\" (not in testbed {})", m.node, tb.name));
     return std::nullopt;
@@ -145,7 +146,8 @@ std::optional<EngineModel> read_engine_model(const Cursor& c, const config::Test
   }
   for (const auto& key : perf.keys()) {
     auto law = perf.field(key);
-    const NodeSpec* node = tb.find_node(key);
+    const auto profile = tb.find_profile(key);
+    const NodeSpec* node = profile ? &*profile : nullptr;
     if (!node) {
       law.error(fmt::format("unknown node \"{}\" (not in testbed {})", key, tb.name));
       ok = false;
@@ -265,7 +267,7 @@ PerformanceModel read_performance_model(const config::Document& doc, const confi
     else nodes_ok = false;
   }
   if (nodes_ok)
-    for (const auto& n : tb.nodes)
+    for (const auto& n : tb.profiles())
       if (!node_names.count(n.name)) root.field("nodes").error(fmt::format("no model for node {}", n.name));
 
   std::set<std::string> engine_ids;
@@ -295,7 +297,7 @@ config::Dictionary build_dictionary(const config::Testbed& tb, const Performance
   config::Dictionary d;
   d.testbed = tb.name;
   for (const auto& e : tb.engines)
-    for (const auto& n : tb.nodes)
+    for (const auto& n : tb.profiles())  // each kind of hardware once
       for (const auto& c : n.configurations()) d.add(model.point(e.id, n.name, c));
   d.choose_optima(tb);
   return d;

@@ -246,7 +246,8 @@ profiling::RunOutcome ProfilingExecutor::run(const profiling::PlannedRun& run, i
 
 profiling::RunOutcome ProfilingExecutor::attempt(const profiling::PlannedRun& run, int attempt,
                                                  const std::filesystem::path& dir) {
-  const auto* node = testbed_.find_node(run.node);
+  const auto profile = testbed_.find_profile(run.node);  // a replicated entry runs on its first replica
+  const NodeSpec* node = profile ? &*profile : nullptr;
   const auto* engine = testbed_.find_engine(run.engine);
   if (!node || !engine)
     throw InputError(fmt::format("run {}: engine {} or node {} is not in testbed {}", run.id, run.engine, run.node,

@@ -112,7 +112,7 @@ LocalExecutor::LocalExecutor(const config::Testbed& testbed, const std::vector<P
   const auto allowed = own_affinity();
   const int count = CPU_COUNT(&allowed);
   for (const auto& name : nodes) {
-    const auto& node = *testbed.find_node(name);
+    const auto node = *testbed.find_profile(name);
     for (int cpu : node.cpu_set)
       if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
         throw InputError{fmt::format("node {}: cpu_set names CPU {}, which this process may not use", name, cpu)};
@@ -123,7 +123,7 @@ LocalExecutor::LocalExecutor(const config::Testbed& testbed, const std::vector<P
 }
 
 RunOutcome LocalExecutor::run(const PlannedRun& run, int, const std::filesystem::path& dir) {
-  const auto& node = *testbed_.find_node(run.node);
+  const auto node = *testbed_.find_profile(run.node);
   auto model = model_path(*testbed_.find_engine(run.engine), options_.engine.models);
   auto child = Child::start({engine_argv(options_.engine, model, run.config.threads, options_.queries), node.cpu_set});
   auto exit = child->wait(options_.timeout);

@@ -58,4 +58,29 @@ BOOST_AUTO_TEST_CASE(saved_text_reads_back_identically) {
   BOOST_TEST(nlohmann::json::parse(text)["points"].size() == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(replicas_find_the_points_of_their_entry) {
+  auto text = test::read_text(test::source_path("config/examples/tiny.yaml"));
+  text.insert(text.find("  - name: edge\n") + std::string{"  - name: edge\n"}.size(), "    replicas: 3\n");
+  auto tb = read_testbed(parse_yaml(text, "tiny-replicas.yaml"));
+  auto d = load_dictionary(test::source_path("tests/data/valid/tiny-dictionary.json"), &tb);
+  for (const auto* node : {"edge-1", "edge-3"}) {
+    const auto* best = d.optimum("onnx-mobilenet-op11", node);
+    BOOST_TEST_REQUIRE(best != nullptr, node);
+    BOOST_TEST(best->node == "edge");
+    BOOST_TEST((best->config == ExecConfig{4, 9}));
+    BOOST_TEST(d.find("onnx-mobilenet-op11", node, ExecConfig{4, 1}) != nullptr);
+  }
+  BOOST_TEST(d.points().size() == 4u);  // held once
+  // A point under a replica's own name is refused, with the way out.
+  auto json = nlohmann::json::parse(test::read_text(test::source_path("tests/data/valid/tiny-dictionary.json")));
+  for (auto& p : json["points"])
+    if (p["node"] == "edge") p["node"] = "edge-2";
+  try {
+    read_dictionary(parse_json(json.dump(), "replica.json"), &tb);
+    BOOST_FAIL("accepted");
+  } catch (const ValidationError& e) {
+    BOOST_TEST(std::string{e.what()}.find("its points go under its entry's name") != std::string::npos, e.what());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -62,4 +62,51 @@ engines:
   }
 }
 
+// tiny.yaml with its edge board declared three times by one entry.
+Testbed tiny_with_three_edge_boards() {
+  auto text = test::read_text(test::source_path("config/examples/tiny.yaml"));
+  auto at = text.find("  - name: edge\n");
+  BOOST_REQUIRE(at != std::string::npos);
+  text.insert(at + std::string{"  - name: edge\n"}.size(), "    replicas: 3\n");
+  return read_testbed(parse_yaml(text, "tiny-replicas.yaml"));
+}
+
+BOOST_AUTO_TEST_CASE(a_replicated_entry_becomes_numbered_nodes_of_one_profile) {
+  auto tb = tiny_with_three_edge_boards();
+  BOOST_TEST_REQUIRE(tb.nodes.size() == 4u);
+  BOOST_TEST(tb.nodes[1].name == "edge-1");
+  BOOST_TEST(tb.nodes[3].name == "edge-3");
+  BOOST_TEST(tb.nodes[3].kubernetes_node == "jetson-nx-1-3");
+  BOOST_TEST(tb.nodes[3].power_modes.size() == 2u);
+  BOOST_TEST(tb.find_node("edge") == nullptr);  // the entry's name is the profile's, not a node's
+  BOOST_TEST(tb.profile_of("edge-2") == "edge");
+  BOOST_TEST(tb.profile_of("server") == "server");
+  auto profiles = tb.profiles();
+  BOOST_TEST_REQUIRE(profiles.size() == 2u);
+  BOOST_TEST(profiles[1].name == "edge");
+  BOOST_TEST(tb.find_profile("edge").has_value());
+  BOOST_TEST(!tb.find_profile("edge-2").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(replicas_must_be_a_positive_count_and_their_names_free) {
+  auto doc = parse_yaml(R"(testbed: t
+nodes:
+  - {name: a, kubernetes_node: a, arch: amd64, tier: cloud, cpus: 2, memory_gib: 1, thread_options: [1], replicas: 0}
+  - {name: b, kubernetes_node: b, arch: amd64, tier: cloud, cpus: 2, memory_gib: 1, thread_options: [1], replicas: 2}
+  - {name: b-2, kubernetes_node: c, arch: amd64, tier: cloud, cpus: 2, memory_gib: 1, thread_options: [1]}
+  - {name: b, kubernetes_node: d, arch: amd64, tier: cloud, cpus: 2, memory_gib: 1, thread_options: [1]}
+engines: []
+)",
+                        "t.yaml");
+  try {
+    read_testbed(doc);
+    BOOST_FAIL("accepted");
+  } catch (const ValidationError& e) {
+    std::string what = e.what();
+    BOOST_TEST(what.find("nodes[0].replicas") != std::string::npos, what);
+    BOOST_TEST(what.find("duplicate node name \"b-2\"") != std::string::npos, what);
+    BOOST_TEST(what.find("duplicate node name \"b\"") != std::string::npos, what);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -70,6 +70,22 @@ BOOST_AUTO_TEST_CASE(generators_and_plan) {
   BOOST_CHECK_THROW((void)make_plan(thesis(), nullptr, o), InputError);
 }
 
+BOOST_AUTO_TEST_CASE(a_replicated_node_is_profiled_once_under_its_entry_name) {
+  auto tb = thesis();
+  tb.nodes.erase(tb.nodes.begin());  // x86 as 50 replicas instead
+  config::add_replicas(tb, thesis().nodes.front(), 50);
+  PlanOptions o;
+  o.repeats = 1;
+  o.engines = {"tf-resnet50"};
+  auto plan = make_plan(tb, &model(), o);
+  BOOST_TEST(plan.size() == 20u);  // as many runs as with one x86
+  std::size_t on_x86 = 0;
+  for (const auto& r : plan) on_x86 += r.node == "x86";
+  BOOST_TEST(on_x86 == 5u);
+  o.nodes = {"x86-7"};  // a replica is not a profile
+  BOOST_CHECK_THROW((void)make_plan(tb, nullptr, o), InputError);
+}
+
 BOOST_AUTO_TEST_CASE(simulated_campaign_finds_the_model_optima) {
   test::TempDir dir{"optima"};
   PlanOptions po;
