@@ -193,7 +193,8 @@ void add_client_commands(CLI::App& app) {
       json body{{"engine", engine}, {"queries", queries}, {"qos_seconds", qos}};
       if (!id.empty()) body["id"] = id;
       auto a = call(common, "POST", "/v1/jobs", "submit", body.dump());
-      print(common, a.body, [&] { print_jobs(json::array({a.body})); });
+      // The table form is one line, "ID STATE": scripts print it after their own text.
+      print(common, a.body, [&] { fmt::print("{} {}\n", cell(a.body["id"]), cell(a.body["state"])); });
       return exit_ok;
     });
   }
