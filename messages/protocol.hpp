@@ -39,6 +39,8 @@
 
 namespace synergai {
 
+struct ChildExit;  // support/process.hpp: how an engine child process ended
+
 // --- atoms: one meaning each ---------------------------------------------------
 
 using connect_atom = caf::atom_constant<caf::atom("connect")>;    // the workers, to the urgency actor
@@ -207,6 +209,20 @@ using urgency_actor =
                      caf::reacts_to<released_atom, WorkerEvent>,       // a worker is free again
                      caf::reacts_to<cancel_atom, std::string>>;        // cancel a job: here if queued, else its worker
 
+// --- the executors' messages to themselves ---------------------------------------
+
+using run_done_atom = caf::atom_constant<caf::atom("rundone")>;      // simulated: a run's modelled time is up
+using switch_done_atom = caf::atom_constant<caf::atom("switched")>;  // simulated: a mode switch's latency passed
+using child_exit_atom = caf::atom_constant<caf::atom("childexit")>;  // local: an engine child process ended
+
+// executors/simulated: runs and mode switches are timers on the actor clock.
+using simulated_executor_actor =
+    executor_actor::extend<caf::reacts_to<run_done_atom, std::string, std::uint64_t>,  // job id, run token
+                           caf::reacts_to<switch_done_atom, std::uint64_t>>;           // switch token
+
+// executors/local: a thread per child waits for it and reports its exit.
+using local_executor_actor = executor_actor::extend<caf::reacts_to<child_exit_atom, std::string, ChildExit>>;
+
 // --- the Kubernetes bridge's helpers (kube/bridge.cpp) -------------------------
 
 namespace kube {
@@ -266,6 +282,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::WorkerEvent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::TraceEvent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::RunRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::ExecutionOutcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::ChildExit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::JobWatchEvent)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::JobList)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::kube::CreateJob)

@@ -22,6 +22,7 @@ local_executor_actor::behavior_type local_executor(local_executor_actor::statefu
   self->state.performance = std::move(performance);
   auto now = [self] { return self->state.config.timeline.at(self->clock().now()); };
   return {
+      // Starts the engine child, pinned to the node's CPUs, with a time limit.
       [=](run_atom, RunRequest r, execution_listener listener) {
         auto& s = self->state;
         self->send(listener, started_atom::value, r.job.id, now());
@@ -46,12 +47,13 @@ local_executor_actor::behavior_type local_executor(local_executor_actor::statefu
         auto handle = caf::actor_cast<local_executor_actor>(self);
         std::thread waiter{[child, limit, handle, id = r.job.id] {
           auto exit = child->wait(limit);
-          caf::anon_send(handle, child_atom::value, id, std::move(exit));
+          caf::anon_send(handle, child_exit_atom::value, id, std::move(exit));
         }};
         s.running.emplace(r.job.id,
                           LocalExecutorState::Running{std::move(listener), std::move(child), std::move(waiter), limit});
       },
-      [=](child_atom, const std::string& job_id, const ChildExit& exit) {
+      // A child ended: its result, or why the job failed.
+      [=](child_exit_atom, const std::string& job_id, const ChildExit& exit) {
         auto& s = self->state;
         auto it = s.running.find(job_id);
         if (it == s.running.end()) return;
@@ -71,10 +73,12 @@ local_executor_actor::behavior_type local_executor(local_executor_actor::statefu
         }
         self->send(running.listener, finished_atom::value, std::move(outcome));
       },
+      // Local nodes have no power modes: an error.
       [=](mode_atom, const std::string& node, int mode) -> caf::result<int> {
         return caf::make_error(caf::sec::invalid_argument,
                                fmt::format("local node {} has no power modes (asked for mode {})", node, mode));
       },
+      // Kills the job's child; the job ends cancelled.
       [=](cancel_atom, const std::string& job_id) {
         auto it = self->state.running.find(job_id);
         if (it == self->state.running.end() || it->second.cancelled) return;

@@ -36,10 +36,6 @@ struct LocalExecutorConfig {
   Timeline timeline;
 };
 
-using child_atom = caf::atom_constant<caf::atom("childexit")>;
-
-using local_executor_actor = executor_actor::extend<caf::reacts_to<child_atom, std::string, ChildExit>>;
-
 struct LocalExecutorState {
   struct Running {
     execution_listener listener;
@@ -61,4 +57,3 @@ local_executor_actor::behavior_type local_executor(local_executor_actor::statefu
 
 }  // namespace synergai
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(synergai::ChildExit)

@@ -21,6 +21,7 @@ simulated_executor_actor::behavior_type simulated_executor(
   self->state.performance = std::move(performance);
   auto now = [self] { return self->state.config.timeline.at(self->clock().now()); };
   return {
+      // Starts the run at once and ends it after its modelled, noisy duration.
       [=](run_atom, RunRequest r, execution_listener listener) {
         auto& s = self->state;
         auto at = now();
@@ -37,9 +38,10 @@ simulated_executor_actor::behavior_type simulated_executor(
         if (fails) *duration *= fate.uniform();  // fails part-way through
         auto token = ++s.next_token;
         s.running[r.job.id] = SimulatedExecutorState::Running{std::move(listener), token, fails};
-        self->delayed_send(self, Timeline::span(*duration / s.config.speedup), done_atom::value, r.job.id, token);
+        self->delayed_send(self, Timeline::span(*duration / s.config.speedup), run_done_atom::value, r.job.id, token);
       },
-      [=](done_atom, const std::string& job_id, std::uint64_t token) {
+      // The run's modelled time is up: it succeeds, or fails if it was drawn to.
+      [=](run_done_atom, const std::string& job_id, std::uint64_t token) {
         auto& s = self->state;
         auto it = s.running.find(job_id);
         if (it == s.running.end() || it->second.token != token) return;  // cancelled meanwhile
@@ -49,22 +51,25 @@ simulated_executor_actor::behavior_type simulated_executor(
         self->send(it->second.listener, finished_atom::value, std::move(outcome));
         s.running.erase(it);
       },
+      // Applies a power mode after the node's switch latency.
       [=](mode_atom, const std::string& node, int mode) -> caf::result<int> {
         const auto* n = self->state.performance->testbed().find_node(node);
         if (!n || !n->find_mode(mode)) return caf::make_error(caf::sec::invalid_argument, fmt::format("node {} has no power mode {}", node, mode));
         auto rp = self->make_response_promise<int>();
         auto token = ++self->state.next_token;
         self->state.mode_switches.emplace(token, std::pair{mode, rp});
-        self->delayed_send(self, Timeline::span(n->mode_switch_latency / self->state.config.speedup), done_atom::value,
+        self->delayed_send(self, Timeline::span(n->mode_switch_latency / self->state.config.speedup), switch_done_atom::value,
                            token);
         return rp;
       },
-      [=](done_atom, std::uint64_t token) {
+      // A mode switch's latency passed: the mode is applied.
+      [=](switch_done_atom, std::uint64_t token) {
         auto it = self->state.mode_switches.find(token);
         if (it == self->state.mode_switches.end()) return;
         it->second.second.deliver(it->second.first);
         self->state.mode_switches.erase(it);
       },
+      // Ends a running job's run as cancelled now.
       [=](cancel_atom, const std::string& job_id) {
         auto& s = self->state;
         auto it = s.running.find(job_id);

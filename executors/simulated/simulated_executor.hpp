@@ -23,12 +23,6 @@ struct SimulationConfig {
   double speedup = 1;  // real-time demos: runs and mode switches take 1/speedup of the modelled time
 };
 
-using done_atom = caf::atom_constant<caf::atom("done")>;
-
-using simulated_executor_actor =
-    executor_actor::extend<caf::reacts_to<done_atom, std::string, std::uint64_t>,
-                           caf::reacts_to<done_atom, std::uint64_t>>;
-
 struct SimulatedExecutorState {
   struct Running {
     execution_listener listener;
