@@ -2,7 +2,7 @@
 // (each with one meaning) and every message type. Start reading here.
 //
 //   arrival, service ──submit──▶ urgency (owns the queue) ──enqueued, plan, released──▶ policy
-//   service ─────────cancel────▶    │  ▲  spawns one job actor per job
+//   service ──resume, cancel───▶    │  ▲  spawns one job actor per job
 //                    reserve, start,│  │released
 //                    cancel         ▼  │
 //                                worker × N ──mode, run, cancel──▶ executor
