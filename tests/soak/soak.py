@@ -473,6 +473,7 @@ class Phase:
         self.serve.kill9()
         self.kills += 1
         self.kill_kinds[kind] += 1
+        self.keep_journal()
         # A compaction's temporary file that is new since the last kill: this
         # kill landed between its creation and its rename.
         try:
@@ -483,6 +484,16 @@ class Phase:
                 self.compact_signature = signature
         except FileNotFoundError:
             pass
+
+    def keep_journal(self):
+        """The journal as this kill left it, which the next start replays: kept beside the logs
+        (removed with them when the soak passes) so that a job found lost or run twice can be
+        traced line by line."""
+        journal = self.journal_dir / "journal.jsonl"
+        if journal.exists():
+            kept = self.dir / "journals"
+            kept.mkdir(exist_ok=True)
+            shutil.copyfile(journal, kept / f"after-kill-{self.kills}.jsonl")
 
     def tear_tail(self):
         """A crash mid-write: the beginning of a record, without its newline."""
