@@ -224,7 +224,7 @@ bool Routes::handle(Stream& s, const Request& req) {
       auto it = st_.store.jobs.find({ns, name});
       if (it == st_.store.jobs.end()) {
         lock.unlock();
-        return job_not_found(s, req, ep, name, user);
+        return not_found(s, req, ep, {"jobs", "batch"}, name, user);
       }
       json obj = it->second;
       lock.unlock();
@@ -252,9 +252,7 @@ bool Routes::handle(Stream& s, const Request& req) {
       auto it = st_.store.nodes.find(name);
       if (it == st_.store.nodes.end()) {
         lock.unlock();
-        record(ep, req, 404, false, user);
-        return write_status(s, req, 404, "NotFound", fmt::format("nodes \"{}\" not found", name),
-                            {{"name", name}, {"kind", "nodes"}});
+        return not_found(s, req, ep, {"nodes", ""}, name, user);
       }
       json obj = it->second;
       lock.unlock();
@@ -294,7 +292,7 @@ bool Routes::delete_job(Stream& s, const Request& req, const std::string& ns, co
   auto it = st_.store.jobs.find({ns, name});
   if (it == st_.store.jobs.end()) {
     lock.unlock();
-    return job_not_found(s, req, ep, name, user);
+    return not_found(s, req, ep, {"jobs", "batch"}, name, user);
   }
   json obj = it->second;
   const std::string uid = obj["metadata"]["uid"];
@@ -325,10 +323,13 @@ bool Routes::delete_job(Stream& s, const Request& req, const std::string& ns, co
   return write_json(s, req, 200, status);
 }
 
-bool Routes::job_not_found(Stream& s, const Request& req, Endpoint ep, const std::string& name, const std::string& user) {
+bool Routes::not_found(Stream& s, const Request& req, Endpoint ep, const Resource& resource, const std::string& name,
+                       const std::string& user) {
   record(ep, req, 404, false, user);
-  return write_status(s, req, 404, "NotFound", fmt::format("jobs.batch \"{}\" not found", name),
-                      {{"name", name}, {"group", "batch"}, {"kind", "jobs"}});
+  json details{{"name", name}, {"kind", resource.kind}};
+  if (!resource.group.empty()) details["group"] = resource.group;
+  const auto plural = resource.group.empty() ? resource.kind : resource.kind + "." + resource.group;
+  return write_status(s, req, 404, "NotFound", fmt::format("{} \"{}\" not found", plural, name), details);
 }
 
 bool write_text(Stream& s, const Request& req, const std::string& text) {
@@ -529,7 +530,7 @@ bool Routes::patch_job(Stream& s, const Request& req, const std::string& ns, con
   auto it = st_.store.jobs.find({ns, name});
   if (it == st_.store.jobs.end()) {
     lock.unlock();
-    return job_not_found(s, req, ep, name, user);
+    return not_found(s, req, ep, {"jobs", "batch"}, name, user);
   }
   it->second.merge_patch(std::get<json>(read));
   st_.store.bump(it->second);
@@ -549,9 +550,7 @@ bool Routes::patch_node(Stream& s, const Request& req, const std::string& name, 
   auto it = st_.store.nodes.find(name);
   if (it == st_.store.nodes.end()) {
     lock.unlock();
-    record(ep, req, 404, false, user);
-    return write_status(s, req, 404, "NotFound", fmt::format("nodes \"{}\" not found", name),
-                        {{"name", name}, {"kind", "nodes"}});
+    return not_found(s, req, ep, {"nodes", ""}, name, user);
   }
   it->second.merge_patch(patch);
   st_.store.bump(it->second);
@@ -573,9 +572,7 @@ bool Routes::pod_log(Stream& s, const Request& req, const std::string& ns, const
   auto it = st_.store.pods.find({ns, name});
   if (it == st_.store.pods.end()) {
     lock.unlock();
-    record(ep, req, 404, false, user);
-    return write_status(s, req, 404, "NotFound", fmt::format("pods \"{}\" not found", name),
-                        {{"name", name}, {"kind", "pods"}});
+    return not_found(s, req, ep, {"pods", ""}, name, user);
   }
   Pod pod = it->second;
   lock.unlock();

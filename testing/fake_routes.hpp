@@ -45,7 +45,13 @@ class Routes {
 
   std::uint64_t record(Endpoint e, const Request& req, int status, bool injected, const std::string& user);
   bool refuse(Stream& s, const Request& req, Endpoint ep, const std::string& user, const Refusal& r);
-  bool job_not_found(Stream& s, const Request& req, Endpoint ep, const std::string& name, const std::string& user);
+  // A 404 Status as the API server writes it: `kind` plural ("nodes"), `group` empty for the core group.
+  struct Resource {
+    std::string kind;
+    std::string group;
+  };
+  bool not_found(Stream& s, const Request& req, Endpoint ep, const Resource& resource, const std::string& name,
+                 const std::string& user);
   bool pause(std::chrono::milliseconds d);
   std::string authenticate(Stream& s, const Request& req);
   static std::variant<nlohmann::json, Refusal> read_metadata_patch(const Request& req, const std::string& kind,
