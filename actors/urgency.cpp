@@ -208,7 +208,8 @@ void execute(self_ptr self, std::shared_ptr<const Plan> plan, std::size_t i, std
 }
 
 // Eq. 6.2 against Eq. 6.1 at the round's instant: can the job still meet its
-// deadline on class c? (The same test as first_available's.)
+// deadline on class c? (What W_acceptable holds, for first_available and the
+// meetable index alike.)
 bool meets_on(self_ptr self, const Entry& e, std::size_t c) {
   const auto* o = self->state.performance->optimum(*e.engine, c);
   return o && o->estimate(e.spec.queries) <= e.spec.qos - (self->state.round.at - e.spec.submitted_at);
@@ -274,17 +275,15 @@ std::optional<Offer> first_available(self_ptr self, const Entry& e, const std::o
   const auto& s = self->state;
   const auto& performance = *s.performance;
   if (!e.engine) return std::nullopt;
-  const auto remaining = e.spec.qos - (s.round.at - e.spec.submitted_at);  // Eq. 6.1
   bool any_acceptable = false;
-  for (std::size_t c = 0; c < performance.class_count() && !any_acceptable; ++c)
-    if (const auto* o = performance.optimum(*e.engine, c)) any_acceptable = o->estimate(e.spec.queries) <= remaining;
+  for (std::size_t c = 0; c < performance.class_count() && !any_acceptable; ++c) any_acceptable = meets_on(self, e, c);
   std::optional<Offer> best;
   for (std::size_t c = 0; c < performance.class_count(); ++c) {
     const auto* o = performance.optimum(*e.engine, c);
     const auto& free = s.free_by_class[c];
     if (!o || free.empty()) continue;
     const auto estimate = o->estimate(e.spec.queries);
-    if (any_acceptable && !(estimate <= remaining)) continue;
+    if (any_acceptable && !meets_on(self, e, c)) continue;
     auto it = free.begin();
     if (after) {
       if (estimate < after->first) continue;

@@ -186,10 +186,11 @@ std::vector<PlannedRun> make_plan(const config::Testbed& tb, const PerformanceMo
   auto chosen = [](const std::vector<std::string>& list, const std::string& name) {
     return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
   };
+  const auto profiles = tb.profiles();  // replicas of one entry: profiled once, under its name
   std::vector<PlannedRun> plan;
   for (const auto& e : tb.engines) {
     if (!chosen(o.engines, e.id)) continue;
-    for (const auto& n : tb.profiles()) {  // replicas of one entry: profiled once, under its name
+    for (const auto& n : profiles) {
       if (!chosen(o.nodes, n.name)) continue;
       for (const auto& c : node_configurations(n, o))
         for (int r = 0; r < o.repeats; ++r) {

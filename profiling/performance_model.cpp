@@ -296,8 +296,9 @@ PerformanceModel load_testbed_model(const config::Testbed& tb) {
 config::Dictionary build_dictionary(const config::Testbed& tb, const PerformanceModel& model) {
   config::Dictionary d;
   d.testbed = tb.name;
+  const auto profiles = tb.profiles();  // each kind of hardware once
   for (const auto& e : tb.engines)
-    for (const auto& n : tb.profiles())  // each kind of hardware once
+    for (const auto& n : profiles)
       for (const auto& c : n.configurations()) d.add(model.point(e.id, n.name, c));
   d.choose_optima(tb);
   return d;
