@@ -1,5 +1,6 @@
 #include "config/dictionary.hpp"
 
+#include "tests/config/fixtures.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -59,9 +60,7 @@ BOOST_AUTO_TEST_CASE(saved_text_reads_back_identically) {
 }
 
 BOOST_AUTO_TEST_CASE(replicas_find_the_points_of_their_entry) {
-  auto text = test::read_text(test::source_path("config/examples/tiny.yaml"));
-  text.insert(text.find("  - name: edge\n") + std::string{"  - name: edge\n"}.size(), "    replicas: 3\n");
-  auto tb = read_testbed(parse_yaml(text, "tiny-replicas.yaml"));
+  auto tb = test::tiny_with_three_edge_boards();
   auto d = load_dictionary(test::source_path("tests/data/valid/tiny-dictionary.json"), &tb);
   for (const auto* node : {"edge-1", "edge-3"}) {
     const auto* best = d.optimum("onnx-mobilenet-op11", node);

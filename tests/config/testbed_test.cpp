@@ -1,5 +1,6 @@
 #include "config/testbed.hpp"
 
+#include "tests/config/fixtures.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -62,17 +63,8 @@ engines:
   }
 }
 
-// tiny.yaml with its edge board declared three times by one entry.
-Testbed tiny_with_three_edge_boards() {
-  auto text = test::read_text(test::source_path("config/examples/tiny.yaml"));
-  auto at = text.find("  - name: edge\n");
-  BOOST_REQUIRE(at != std::string::npos);
-  text.insert(at + std::string{"  - name: edge\n"}.size(), "    replicas: 3\n");
-  return read_testbed(parse_yaml(text, "tiny-replicas.yaml"));
-}
-
 BOOST_AUTO_TEST_CASE(a_replicated_entry_becomes_numbered_nodes_of_one_profile) {
-  auto tb = tiny_with_three_edge_boards();
+  auto tb = test::tiny_with_three_edge_boards();
   BOOST_TEST_REQUIRE(tb.nodes.size() == 4u);
   BOOST_TEST(tb.nodes[1].name == "edge-1");
   BOOST_TEST(tb.nodes[3].name == "edge-3");
