@@ -48,6 +48,10 @@ struct PolicyOptions {
   // true, one strict first-come-first-served queue (a job waiting for its
   // worker also holds back every later job).
   bool srr_global_queue = false;
+  // synergai-energy: a configuration is chosen for its energy only when its
+  // estimate fits in this share of the job's remaining time (0 < margin <= 1);
+  // the rest is slack for estimate errors and the power-mode switch.
+  double energy_deadline_margin = 0.8;
 };
 
 struct PolicyContext {

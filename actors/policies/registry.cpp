@@ -16,6 +16,7 @@ std::unique_ptr<Policy> make_lru_policy(const PolicyContext&);
 std::unique_ptr<Policy> make_mru_policy(const PolicyContext&);
 std::unique_ptr<Policy> make_be_policy(const PolicyContext&);
 std::unique_ptr<Policy> make_slo_mael_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_synergai_energy_policy(const PolicyContext&);
 
 namespace {
 
@@ -28,6 +29,7 @@ const std::map<std::string, PolicyFactory>& registry() {
       {"mru", make_mru_policy},
       {"be", make_be_policy},
       {"slo-mael", make_slo_mael_policy},
+      {"synergai-energy", make_synergai_energy_policy},
   };
   return policies;
 }

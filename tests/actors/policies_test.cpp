@@ -35,7 +35,8 @@ std::vector<JobSpec> history_jobs() {
 BOOST_FIXTURE_TEST_SUITE(policies, test::SmallTestbed)
 
 BOOST_AUTO_TEST_CASE(all_seven_names_are_registered) {
-  BOOST_TEST(policy_names() == (std::set<std::string>{"synergai", "rr", "srr", "lru", "mru", "be", "slo-mael"}),
+  BOOST_TEST(policy_names() == (std::set<std::string>{"synergai", "rr", "srr", "lru", "mru", "be", "slo-mael",
+                                                       "synergai-energy"}),
              boost::test_tools::per_element());
   BOOST_CHECK_THROW(make_policy("fifo", PolicyContext{}), InputError);
 }
