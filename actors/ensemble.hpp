@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,15 @@ struct RuntimeOptions {
   // Plan every policy from full snapshots, a deadline_fit one too: the
   // reference its incremental path is tested against (actors/policies/policy.hpp).
   bool plan_by_snapshot = false;
+  // Learned profiles (config/learned_profiles.hpp): estimates corrected by the
+  // observed times of the runs that succeeded. `learned_profiles` is the store
+  // to use (the service's, kept across restarts); none: a fresh one per run.
+  bool learning = false;
+  config::LearningSettings learning_settings{};
+  std::shared_ptr<config::LearnedProfiles> learned_profiles;
+  // Simulated executor: node -> factor on its true execution times (the
+  // dictionary stays as profiled).
+  std::map<std::string, double, std::less<>> slowdown;
 };
 
 // Makes the executor the workers use; none: the simulated one.

@@ -26,6 +26,18 @@ void release(worker_actor::stateful_pointer<WorkerState> self, TimePoint at, boo
   self->send(s.urgency, released_atom::value, WorkerEvent{s.config.node.name, s.job_id, at, ran});
   s.job_id.clear();
   s.job = nullptr;
+  s.placement.reset();
+  s.started_at.reset();
+}
+
+// Learning: a successful run's time refines the profile of its engine on
+// this node in its configuration.
+void learn(worker_actor::stateful_pointer<WorkerState> self, const ExecutionOutcome& outcome) {
+  const auto& s = self->state;
+  if (!s.config.learning || outcome.outcome != Outcome::succeeded || !s.placement || !s.started_at) return;
+  const auto& job = s.placement->job;
+  const Seconds observed = (outcome.finished_at - *s.started_at) * s.config.time_scale;
+  s.config.learning->observe(job.engine, s.config.node.name, s.placement->config, job.queries, observed);
 }
 
 // Runs the held job, unless it was cancelled before it could run.
@@ -85,6 +97,7 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> s
         }
         s.phase = Phase::busy;
         s.job = std::move(job);
+        if (s.config.learning) s.placement = p;
         transit(self, JobState::starting, at);
         auto mode = p.config.mode;
         if (!mode || mode == s.current_mode) {
@@ -123,6 +136,7 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> s
           anomaly(self, fmt::format("start report for {}, which it is not running", job_id));
           return;
         }
+        self->state.started_at = at;
         transit(self, JobState::running, at);
       },
       // The run ended: the job takes its outcome and the worker is free.
@@ -134,6 +148,7 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<WorkerState> s
         JobState to = outcome.outcome == Outcome::succeeded ? JobState::succeeded
                       : outcome.outcome == Outcome::failed  ? JobState::failed
                                                             : JobState::cancelled;
+        learn(self, outcome);
         transit(self, to, outcome.finished_at, outcome.message);
         release(self, outcome.finished_at, true);
       },

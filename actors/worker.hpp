@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/recorder.hpp"
+#include "config/performance.hpp"
 #include "messages/timeline.hpp"
 #include "messages/node.hpp"
 #include "messages/protocol.hpp"
@@ -18,6 +19,10 @@ struct WorkerConfig {
   NodeSpec node;
   Seconds reservation_ttl{5};
   Timeline timeline;
+  // Learning: each successful run's time (started to finished, times
+  // `time_scale`) is observed here (Performance::observe). Null: not observed.
+  std::shared_ptr<const Performance> learning;
+  double time_scale = 1;
 };
 
 struct WorkerState {
@@ -34,6 +39,8 @@ struct WorkerState {
   bool executing = false;         // the run request went to the executor
   bool cancel_requested = false;  // cancel the held job before it runs
   job_actor job;
+  std::optional<Placement> placement;  // the held job as started (learning)
+  std::optional<TimePoint> started_at; // when its run began (learning)
   static inline const char* name = "worker";
 };
 

@@ -35,7 +35,7 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
   Experiment x;
   if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "draw",
                    "noise_sigma", "failure_probability", "tick_s", "late", "interarrival", "srr_queue",
-                   "baseline_config", "optimum", "optimum_time_limit_s"})) {
+                   "baseline_config", "optimum", "optimum_time_limit_s", "learning", "slowdown"})) {
     if (auto n = root.field("experiment").string()) x.name = *n;
     if (auto p = root.field("testbed").existing_file(base_dir)) x.testbed = *p;
     if (auto p = root.field("dictionary").existing_file(base_dir)) x.dictionary = *p;
@@ -63,6 +63,21 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
       if (auto b = f.boolean()) x.optimum = *b;
     if (auto f = root.field("optimum_time_limit_s"); f.present())
       if (auto t = f.number(0, 86400, true)) x.optimum_time_limit_s = *t;
+    // `learning: true`, or {enabled, alpha, min_observations, min_ratio, max_ratio}.
+    if (auto f = root.field("learning"); f.present()) {
+      if (f.raw()->is_boolean()) {
+        x.learning = *f.boolean();
+      } else if (f.object({"enabled", "alpha", "min_observations", "min_ratio", "max_ratio"})) {
+        if (auto b = f.field("enabled").boolean()) x.learning = *b;
+        read_learning_settings(f, x.learning_settings);
+      }
+    }
+    // {node: factor}: each node's true execution times times the factor.
+    if (auto f = root.field("slowdown"); f.present()) {
+      if (!f.raw()->is_object()) f.expected("a mapping of node names to factors, e.g. {x86: 1.4}");
+      for (const auto& node : f.keys())
+        if (auto v = f.field(node).number(0, 100, true)) x.slowdown.emplace(node, *v);
+    }
   }
   diagnostics.throw_if_any();
   return x;

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "config/document.hpp"
+#include "config/learned_profiles.hpp"
 #include "messages/time.hpp"
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +38,13 @@ struct Experiment {
   // The clairvoyant optimum (experiments/optimum.hpp), when asked for.
   bool optimum = false;
   double optimum_time_limit_s = 20;        // per MILP
+  // Learned profiles (config/learned_profiles.hpp): off by default, as the thesis.
+  bool learning = false;
+  LearningSettings learning_settings{};
+  // Simulated drift: node -> factor on its true execution times (the
+  // dictionary stays as profiled); names are checked against the testbed by
+  // the runner.
+  std::map<std::string, double, std::less<>> slowdown;
 };
 
 // `known_policies` is the registry's list of names (the config layer does not

@@ -6,8 +6,9 @@
 
 namespace synergai {
 
-Performance::Performance(const config::Testbed& testbed, const config::Dictionary& dictionary)
-    : testbed_{&testbed}, dictionary_{&dictionary} {
+Performance::Performance(const config::Testbed& testbed, const config::Dictionary& dictionary,
+                         std::shared_ptr<config::LearnedProfiles> learned)
+    : testbed_{&testbed}, dictionary_{&dictionary}, learned_{std::move(learned)} {
   std::vector<std::string> engines;
   for (const auto& e : testbed.engines) engines.push_back(e.id);
   for (const auto& p : dictionary.points()) engines.push_back(p.engine);
@@ -15,23 +16,24 @@ Performance::Performance(const config::Testbed& testbed, const config::Dictionar
   std::vector<std::string> engine_of(engine_index_.size());
   for (const auto& [e, i] : engine_index_) engine_of[i] = e;
 
-  // A node's signature: its c* and that point's figures, for every engine.
-  using Signature = std::vector<std::optional<std::tuple<int, int, double, double>>>;
+  // A node's signature: its c* and that point's figures, for every engine;
+  // learning, also the node itself (its own class: its factors are its own).
+  using Signature = std::pair<std::vector<std::optional<std::tuple<int, int, double, double>>>, std::size_t>;
   std::map<Signature, std::size_t> classes;
   std::vector<std::vector<std::optional<Optimum>>> per_class;  // class -> engine -> c*
   for (std::size_t n = 0; n < testbed.nodes.size(); ++n) {
     const auto& node = testbed.nodes[n].name;
     node_index_.emplace(node, n);
-    Signature signature;
+    Signature signature{{}, learned_ ? n : 0};
     std::vector<std::optional<Optimum>> optima;
     for (const auto& e : engine_of) {
       const auto* p = dictionary.optimum(e, node);
       if (!p) {
-        signature.emplace_back();
+        signature.first.emplace_back();
         optima.emplace_back();
         continue;
       }
-      signature.emplace_back(std::tuple{p->config.threads, p->config.mode.value_or(-1), p->preprocessing.count(), p->qps});
+      signature.first.emplace_back(std::tuple{p->config.threads, p->config.mode.value_or(-1), p->preprocessing.count(), p->qps});
       optima.push_back(Optimum{p->config, p->preprocessing, p->qps});
     }
     auto [it, fresh] = classes.emplace(std::move(signature), class_nodes_.size());
@@ -45,6 +47,34 @@ Performance::Performance(const config::Testbed& testbed, const config::Dictionar
   optima_.resize(engine_of.size() * class_nodes_.size());
   for (std::size_t c = 0; c < per_class.size(); ++c)
     for (std::size_t e = 0; e < engine_of.size(); ++e) optima_[e * class_nodes_.size() + c] = per_class[c][e];
+  if (!learned_) return;
+  // Learning: a class is one node, and each c* reads its node's factor.
+  const auto nodes = testbed.nodes.size();
+  corrections_ = std::make_unique<std::atomic<double>[]>(engine_of.size() * nodes);
+  for (std::size_t e = 0; e < engine_of.size(); ++e)
+    for (std::size_t n = 0; n < nodes; ++n) {
+      auto& slot = corrections_[e * nodes + n];
+      auto& o = optima_[e * class_nodes_.size() + class_of_[n]];
+      slot.store(o ? learned_->factor(engine_of[e], testbed.nodes[n].name, o->config).value_or(1.0) : 1.0);
+      if (o) o->correction = &slot;
+    }
+}
+
+bool Performance::observe(std::string_view engine, std::string_view node, const ExecConfig& config, int queries,
+                          Seconds observed) const {
+  if (!learned_) return false;
+  auto profiled = profiled_estimate(engine, node, config, queries);
+  if (!profiled) return false;
+  std::lock_guard lock{publishing_};
+  if (!learned_->observe(engine, node, config, *profiled, observed)) return false;
+  // The node's mean changed too: republish the factor of its c* for every engine.
+  auto n = node_index(node);
+  if (!n) return true;
+  for (const auto& [name, e] : engine_index_)
+    if (const auto& o = optima_[e * class_nodes_.size() + class_of_[*n]])
+      corrections_[e * testbed_->nodes.size() + *n].store(learned_->factor(name, node, o->config).value_or(1.0),
+                                                          std::memory_order_relaxed);
+  return true;
 }
 
 std::optional<std::size_t> Performance::engine_index(std::string_view engine) const {
@@ -59,11 +89,19 @@ std::optional<std::size_t> Performance::node_index(std::string_view node) const 
   return it->second;
 }
 
-std::optional<Seconds> Performance::estimate(std::string_view engine, std::string_view node,
-                                             const ExecConfig& config, int queries) const {
+std::optional<Seconds> Performance::profiled_estimate(std::string_view engine, std::string_view node,
+                                                      const ExecConfig& config, int queries) const {
   const auto* p = dictionary_->find(engine, node, config);
   if (!p) return std::nullopt;
   return p->preprocessing + Seconds{queries / p->qps};
+}
+
+std::optional<Seconds> Performance::estimate(std::string_view engine, std::string_view node,
+                                             const ExecConfig& config, int queries) const {
+  auto profiled = profiled_estimate(engine, node, config, queries);
+  if (!profiled || !learned_) return profiled;
+  if (auto factor = learned_->factor(engine, node, config)) return *profiled * *factor;
+  return profiled;
 }
 
 std::optional<Candidate> Performance::optimal(std::string_view engine, std::string_view node, int queries) const {

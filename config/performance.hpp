@@ -7,12 +7,23 @@
 // and nodes by position, and node classes — nodes whose c*, pre-processing
 // and QPS agree for every engine (replicas of one kind of hardware), so that
 // their estimates are always equal and are computed once per class.
+//
+// With learned profiles (config/learned_profiles.hpp) every estimate is the
+// profiled time times the learned factor of its (engine, node,
+// configuration). Learning is per node, so then every node is a class of its
+// own (a drifting replica must not speak for its siblings); the factors of
+// the optima are kept in atomics so the hot path reads them without a lock.
+// Without learned profiles every answer is the dictionary's, as before.
 #pragma once
 
 #include "config/dictionary.hpp"
+#include "config/learned_profiles.hpp"
 #include "config/testbed.hpp"
 #include "messages/protocol.hpp"
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,13 +34,20 @@ namespace synergai {
 
 class Performance {
  public:
-  // Both must outlive this object.
-  Performance(const config::Testbed& testbed, const config::Dictionary& dictionary);
+  // Both must outlive this object. With `learned`, estimates use its factors
+  // and observe() feeds it.
+  Performance(const config::Testbed& testbed, const config::Dictionary& dictionary,
+              std::shared_ptr<config::LearnedProfiles> learned = nullptr);
 
   const config::Testbed& testbed() const { return *testbed_; }
   const config::Dictionary& dictionary() const { return *dictionary_; }
 
-  // T_estimated = pre-processing + q / QPS of `config`; empty if not profiled.
+  // The dictionary's time, pre-processing + q / QPS of `config`, never
+  // corrected (what the simulated executor models as the truth); empty if not
+  // profiled.
+  std::optional<Seconds> profiled_estimate(std::string_view engine, std::string_view node, const ExecConfig& config,
+                                           int queries) const;
+  // T_estimated: the profiled time times the learned factor, if any.
   std::optional<Seconds> estimate(std::string_view engine, std::string_view node, const ExecConfig& config,
                                   int queries) const;
   // c*(engine, node) with its estimate; empty if the pair was never profiled.
@@ -42,12 +60,24 @@ class Performance {
   // Mean QPS over all engines in each node's baseline configuration.
   double baseline_strength(std::string_view node) const;
 
+  // The learned profiles; null when learning is off.
+  const std::shared_ptr<config::LearnedProfiles>& learned() const { return learned_; }
+  // A run that succeeded took `observed` (start to finish): fold it into the
+  // learned profiles. Safe from any thread; false when learning is off, the
+  // point was never profiled, or the outlier guard rejected it.
+  bool observe(std::string_view engine, std::string_view node, const ExecConfig& config, int queries,
+               Seconds observed) const;
+
   // Dense indexes (testbed order for nodes).
   struct Optimum {
     ExecConfig config;
     Seconds preprocessing{};
     double qps = 0;
-    Seconds estimate(int queries) const { return preprocessing + Seconds{queries / qps}; }
+    const std::atomic<double>* correction = nullptr;  // learned factor; null: learning off
+    Seconds estimate(int queries) const {
+      const Seconds profiled = preprocessing + Seconds{queries / qps};
+      return correction ? profiled * correction->load(std::memory_order_relaxed) : profiled;
+    }
   };
   std::optional<std::size_t> engine_index(std::string_view engine) const;
   std::optional<std::size_t> node_index(std::string_view node) const;
@@ -68,6 +98,10 @@ class Performance {
   std::vector<std::size_t> class_of_;                // node -> class
   std::vector<std::vector<std::size_t>> class_nodes_;  // class -> nodes, testbed order
   std::vector<std::optional<Optimum>> optima_;       // engine * classes + class
+  std::shared_ptr<config::LearnedProfiles> learned_;
+  // Learning: the factor of each (engine, node)'s c*, engine * nodes + node.
+  std::unique_ptr<std::atomic<double>[]> corrections_;
+  mutable std::mutex publishing_;  // one observation's fold and publication at a time
 };
 
 }  // namespace synergai

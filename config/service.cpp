@@ -96,7 +96,7 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
   Cursor root{doc, diagnostics};
   ServiceConfig s;
   if (root.object({"service", "listen", "listen_probes", "policy", "tick_s", "reservation_ttl_s", "testbed", "dictionary", "executor",
-                   "journal", "auth", "limits", "retention"})) {
+                   "journal", "auth", "limits", "retention", "learning"})) {
     if (auto v = root.field("service").string()) s.name = *v;
     if (auto c = root.field("listen"); auto v = c.string()) {
       if (auto a = parse_listen_address(*v)) s.listen = *a;
@@ -174,9 +174,23 @@ ServiceConfig read_service_config(const Document& doc, const std::filesystem::pa
       if (auto f = retention.field("finished_ttl_s"); f.present())
         if (auto v = f.number(0, 10.0 * 365 * 24 * 3600)) s.retention.finished_ttl = Seconds{*v};
     }
+
+    if (auto learning = root.field("learning");
+        learning.present() &&
+        learning.object({"enabled", "path", "alpha", "min_observations", "min_ratio", "max_ratio"})) {
+      if (auto b = learning.field("enabled").boolean()) s.learning.enabled = *b;
+      if (auto f = learning.field("path"); f.present())
+        if (auto v = f.string()) s.learning.path = *v;
+      read_learning_settings(learning, s.learning.settings);
+    }
   }
   diagnostics.throw_if_any();
   return s;
+}
+
+std::filesystem::path learned_profiles_path(const ServiceConfig& config) {
+  if (!config.learning.path.empty()) return config.learning.path;
+  return config.journal.parent_path() / "learned-profiles.json";
 }
 
 ServiceConfig load_service_config(const std::filesystem::path& path, const std::set<std::string>& known_policies) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config/document.hpp"
+#include "config/learned_profiles.hpp"
 #include "messages/time.hpp"
 
 #include <cstdint>
@@ -61,6 +62,15 @@ struct RetentionSettings {
   Seconds finished_ttl{24 * 3600};
 };
 
+// Learned profiles (config/learned_profiles.hpp): off by default. The store
+// is loaded at start from `path` (a missing file: nothing learned yet) and
+// written again after every run that changed it.
+struct LearningServiceSettings {
+  bool enabled = false;
+  std::filesystem::path path;  // empty: learned-profiles.json in the journal's folder
+  LearningSettings settings;
+};
+
 struct ServiceConfig {
   std::string name;
   ListenAddress listen;
@@ -84,7 +94,11 @@ struct ServiceConfig {
   int http_threads = 4;
   int max_connections = 1024;  // open HTTP connections; past it, the one idle longest is closed
   RetentionSettings retention;
+  LearningServiceSettings learning;
 };
+
+// Where the learned profiles live: `learning.path`, else beside the journal.
+std::filesystem::path learned_profiles_path(const ServiceConfig& config);
 
 // `known_policies` is the registry's list of names. Throws ValidationError
 // listing every problem.

@@ -49,6 +49,10 @@ std::map<std::pair<std::string, std::uint64_t>, std::vector<JobSpec>> experiment
   if (!interarrival)
     throw InputError{fmt::format("experiment {}: unknown interarrival reading \"{}\"", experiment.name,
                                  experiment.interarrival)};
+  for (const auto& [node, factor] : experiment.slowdown)
+    if (!testbed.find_node(node))
+      throw InputError{fmt::format("experiment {}: slowdown: unknown node \"{}\" (not in testbed {})", experiment.name,
+                                   node, testbed.name)};
   // The jobs of a (scenario, seed) are the same for every policy: draw them
   // once, before any run, so that a job the testbed cannot serve is reported
   // as bad input before anything is written.
@@ -81,6 +85,9 @@ RuntimeOptions runtime_options(const config::Experiment& experiment, const RunKe
   ro.failure_probability = experiment.failure_probability;
   ro.late_jobs = experiment.late == "drop" ? LateJobs::drop : LateJobs::run;
   ro.policy_options.srr_global_queue = experiment.srr_queue == "global";
+  ro.learning = experiment.learning;  // a fresh store per run: runs stay independent and deterministic
+  ro.learning_settings = experiment.learning_settings;
+  ro.slowdown = experiment.slowdown;
   return ro;
 }
 
@@ -130,6 +137,7 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
                                          inputs.at({key.scenario, key.seed}).size())};
         results[i].key = key;
         results[i].metrics = compute_metrics(result.jobs, performance);
+        results[i].energy = run_energy(testbed, result.jobs);
         results[i].jobs = std::move(result.jobs);
       } catch (...) {
         errors[i] = std::current_exception();
@@ -184,6 +192,9 @@ ScheduleHint schedule_of(const config::Testbed& testbed, const std::vector<JobRe
 std::vector<OptimumOutcome> solve_optima(const config::Experiment& experiment, const config::Testbed& testbed,
                                          const config::Dictionary& dictionary, const RunnerOptions& options,
                                          const std::vector<RunOutcome>* runs) {
+  if (!experiment.slowdown.empty())
+    throw InputError{fmt::format("experiment {}: the clairvoyant optimum does not model a slowdown; run it without one",
+                                 experiment.name)};
   const auto inputs = experiment_jobs(experiment, testbed, dictionary);
   std::vector<OptimumOutcome> out;
   for (const auto& scenario : experiment.scenarios)

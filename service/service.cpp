@@ -12,8 +12,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 
 namespace synergai::service {
 namespace {
@@ -26,6 +28,40 @@ JobRecord fresh(const JobSpec& spec) {
 
 // A job in these states holds its node.
 bool holds_node(JobState s) { return s == JobState::placed || s == JobState::starting || s == JobState::running; }
+
+// The learned profiles and their file: written again (atomically, fsynced)
+// after every run that changed them, from the recorder's thread, one write at
+// a time. A failed write is logged and tried again after the next run.
+struct LearningFile {
+  std::shared_ptr<config::LearnedProfiles> store;
+  std::filesystem::path path;
+  std::uint64_t saved = 0;  // the store's version in the file
+
+  void save_if_changed() {
+    const auto version = store->version();
+    if (version == saved) return;
+    try {
+      config::save_learned_profiles(store->entries(), path);
+      saved = version;
+    } catch (const std::exception& e) {
+      log::error("service", "learned profiles not written", {{"path", path.string()}, {"error", e.what()}});
+    }
+  }
+};
+
+// Loads the learned profiles kept from earlier runs; none yet: an empty store.
+std::shared_ptr<LearningFile> open_learning(const config::ServiceConfig& config, const config::Testbed& testbed) {
+  if (!config.learning.enabled) return nullptr;
+  auto file = std::make_shared<LearningFile>();
+  file->path = config::learned_profiles_path(config);
+  config::LearnedEntries entries;
+  if (std::filesystem::exists(file->path)) entries = config::load_learned_profiles(file->path, &testbed);
+  log::info("service", "learned profiles loaded",
+            {{"path", file->path.string()}, {"points", entries.points.size()}, {"nodes", entries.nodes.size()}});
+  file->store = std::make_shared<config::LearnedProfiles>(config.learning.settings, std::move(entries));
+  file->saved = file->store->version();
+  return file;
+}
 
 }  // namespace
 
@@ -106,7 +142,10 @@ void Service::start() {
   for (const auto& r : refused) journal_->append(r, false);
   // Dropped lines and forgotten jobs leave the file.
   if (replay_dropped_ > 0 || forgotten > 0) journal_->rewrite();
+  auto learning = open_learning(config_, testbed_);
   SchedulerOptions options;
+  options.runtime.learning = learning != nullptr;
+  if (learning) options.runtime.learned_profiles = learning->store;
   options.runtime.policy = config_.policy;
   options.runtime.tick = config_.tick;
   options.runtime.reservation_ttl = config_.reservation_ttl;
@@ -119,7 +158,11 @@ void Service::start() {
     rounds_.observe(seconds);
   };
   scheduler_ = std::make_unique<Scheduler>(testbed_, dictionary_, options, executor_,
-                                           [this](const JobRecord& r) { observe(r); });
+                                           [this, learning](const JobRecord& r) {
+                                             observe(r);
+                                             // The worker observed the run before its job heard it ended.
+                                             if (learning && r.state == JobState::succeeded) learning->save_if_changed();
+                                           });
   // Resumed jobs first: their nodes are taken before any queued job is planned.
   for (const auto& r : resumed) scheduler_->resume(r.spec, r.node, *r.config);
   if (!executor_ready_) {

@@ -8,10 +8,12 @@ namespace synergai {
 
 std::optional<Seconds> simulated_duration(const Performance& performance, const SimulationConfig& config,
                                           const RunRequest& r) {
-  auto base = performance.estimate(r.job.engine, r.node, r.config, r.job.queries);
+  auto base = performance.profiled_estimate(r.job.engine, r.node, r.config, r.job.queries);
   if (!base) return std::nullopt;
   Random noise{derive_seed(config.seed, "noise:" + r.job.id)};
-  return *base * noise.lognormal_factor(config.noise_sigma);
+  auto duration = *base * noise.lognormal_factor(config.noise_sigma);
+  if (auto it = config.slowdown.find(r.node); it != config.slowdown.end()) duration *= it->second;
+  return duration;
 }
 
 simulated_executor_actor::behavior_type simulated_executor(

@@ -4,6 +4,10 @@
 // depends only on (seed, job id), so every policy sees the same noise for the
 // same job. Optionally fails a job with a given probability, part-way through.
 // Power-mode switches take the node's mode_switch_latency.
+//
+// A node may run slower (or faster) than its profile: `slowdown` multiplies
+// the true execution time of every run on that node while the dictionary, and
+// so every estimate, stays as profiled (the drift learned profiles correct).
 #pragma once
 
 #include "config/performance.hpp"
@@ -21,6 +25,7 @@ struct SimulationConfig {
   double failure_probability = 0;
   Timeline timeline;
   double speedup = 1;  // real-time demos: runs and mode switches take 1/speedup of the modelled time
+  std::map<std::string, double, std::less<>> slowdown;  // node -> factor on its true execution time; absent: 1
 };
 
 struct SimulatedExecutorState {
@@ -41,7 +46,8 @@ simulated_executor_actor::behavior_type simulated_executor(
     simulated_executor_actor::stateful_pointer<SimulatedExecutorState> self, SimulationConfig config,
     std::shared_ptr<const Performance> performance);
 
-// The modelled execution time of a job in a configuration, noise included.
+// The modelled execution time of a job in a configuration, noise and the
+// node's slowdown included: the profiled time, never a learned estimate.
 // Empty when the dictionary has no point for it.
 std::optional<Seconds> simulated_duration(const Performance& performance, const SimulationConfig& config,
                                           const RunRequest& request);
