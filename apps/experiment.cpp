@@ -1,7 +1,7 @@
 // `synergai experiment`: the thesis's evaluation as one command. Runs every
 // scenario x policy x seed of an experiment file in virtual time on a pool of
-// threads, then writes jobs.csv, summary.json, summary.md and figures/ into
-// one folder (docs/results.md) and prints summary.md.
+// threads, then writes jobs.csv, energy.csv, summary.json, summary.md and
+// figures/ into one folder (docs/results.md) and prints summary.md.
 #include "config/performance.hpp"
 #include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
@@ -178,6 +178,9 @@ int experiment_command(const ExperimentArgs& a) {
   std::string csv = experiments::jobs_csv_header(true);
   for (const auto& r : runs) csv += experiments::jobs_csv_rows(r.jobs, &r.key, &performance);
   write_file_atomically(dir / "jobs.csv", csv);
+  std::string energy = experiments::energy_csv_header(true);  // per job, apart: jobs.csv keeps its bytes
+  for (const auto& r : runs) energy += experiments::energy_csv_rows(testbed, r.jobs, &r.key);
+  write_file_atomically(dir / "energy.csv", energy);
   if (optima) write_file_atomically(dir / "optimum.csv", experiments::optimum_csv(*optima));
   write_file_atomically(dir / "summary.json",
                         experiments::summary_json(x, testbed.name, runs, aggregates, optimum_list).dump(2) + "\n");
@@ -203,7 +206,7 @@ int experiment_command(const ExperimentArgs& a) {
   fmt::print("{}\n", markdown);
   std::fflush(stdout);
   const auto out = folder.target().string();
-  fmt::print(stderr, "experiment: results in {}/ (summary.md, report.html, summary.json, jobs.csv)\n", out);
+  fmt::print(stderr, "experiment: results in {}/ (summary.md, report.html, summary.json, jobs.csv, energy.csv)\n", out);
   if (!plot) {
     fmt::print(stderr, "experiment: figures not drawn (--no-figures); data and scripts in {}/figures/\n", out);
   } else if (plot->status == experiments::PlotResult::Status::drawn) {

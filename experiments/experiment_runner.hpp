@@ -15,6 +15,7 @@
 #include "actors/metrics.hpp"
 #include "actors/runtime.hpp"
 #include "config/dictionary.hpp"
+#include "config/energy.hpp"
 #include "config/experiment.hpp"
 #include "config/testbed.hpp"
 #include "experiments/optimum.hpp"
@@ -35,6 +36,7 @@ struct RunOutcome {
   RunKey key;
   std::vector<JobRecord> jobs;  // submission order
   Metrics metrics;
+  RunEnergy energy;  // the energy bound of its jobs (config/energy.hpp)
 };
 
 // The clairvoyant optimum of one (scenario, seed): the same jobs every policy saw.

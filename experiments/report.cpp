@@ -14,6 +14,11 @@ namespace {
 
 constexpr const char* versus_policy = "slo-mael";
 
+constexpr const char* energy_model_text =
+    "per job: the power cap of the configuration it ran in (W) x its execution time, start to finish (s) = J, an "
+    "upper bound; a job in a configuration without a known cap (a node without power modes, MAXN, a cap nobody "
+    "stated) has an unknown energy: counted apart, never as 0, and left out of the joules";
+
 const Aggregate* find(const std::vector<Aggregate>& aggregates, const std::string& scenario,
                       const std::string& policy) {
   for (const auto& a : aggregates)
@@ -30,7 +35,8 @@ bool has_policy(const config::Experiment& x, const std::string& policy) {
 std::string policy_colour(const std::string& policy, std::size_t index) {
   static const std::map<std::string, std::string> fixed{
       {"synergai", "#d62728"}, {"slo-mael", "#1f77b4"}, {"rr", "#2ca02c"}, {"srr", "#98df8a"},
-      {"lru", "#ff7f0e"},      {"mru", "#ffbb78"},      {"be", "#9467bd"}};
+      {"lru", "#ff7f0e"},      {"mru", "#ffbb78"},      {"be", "#9467bd"},
+      {"synergai-energy", "#17becf"}};
   static const std::array<const char*, 6> spare{"#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#c49c94"};
   auto it = fixed.find(policy);
   return it != fixed.end() ? it->second : spare[index % spare.size()];
@@ -80,6 +86,34 @@ const OptimumResult* optimum_of(const std::vector<OptimumOutcome>* optima, const
   return nullptr;
 }
 
+// The energy section of summary.md: one row per (scenario, policy).
+std::string energy_markdown(const config::Experiment& x, const std::vector<Aggregate>& aggregates) {
+  std::string md =
+      "\n## Energy\n\n"
+      "An upper bound per job: the power cap of the configuration it ran in × its execution time (start → finish) "
+      "(docs/policies.md, \"Energy\"). A job in a configuration without a known cap — a node without power modes "
+      "(the x86 worker: no wattage is known for it), MAXN, a cap nobody stated — has an unknown energy: it is "
+      "counted in the last column, never as 0, and left out of the kJ. A total marked † leaves such jobs out, so "
+      "totals compare between policies only together with that column. Means over the seeds (per run: ± sample "
+      "sd); per job: over every job with a known cap; n/a: no job had one.\n\n"
+      "| scenario | policy | violations | energy per run, kJ | energy per job, kJ | jobs with known energy | "
+      "jobs with unknown energy |\n|---|---|---:|---:|---:|---:|---:|\n";
+  for (const auto& s : x.scenarios)
+    for (const auto& p : x.policies) {
+      const auto* a = find(aggregates, s, p);
+      if (!a) continue;
+      std::string per_run = a->energy_known_jobs == 0
+                                ? "n/a"
+                                : fmt::format("{:.1f} ± {:.1f}{}", a->energy_known_j_mean / 1000,
+                                              a->energy_known_j_sd / 1000, a->energy_unknown_jobs > 0 ? " †" : "");
+      std::string per_job =
+          a->energy_per_known_job_j ? fmt::format("{:.2f}", *a->energy_per_known_job_j / 1000) : "n/a";
+      md += fmt::format("| {} | {} | {:.2f} | {} | {} | {:.2f} | {:.2f} |\n", s, policy_label(p), a->violations_mean,
+                        per_run, per_job, a->energy_known_jobs_mean, a->energy_unknown_jobs_mean);
+    }
+  return md;
+}
+
 double quartile(const std::vector<double>& v, double p) { return v.empty() ? 0 : stats::percentile(v, p); }
 
 nlohmann::json distribution_json(double q1, double median, double q3, const std::vector<double>& at_or_below) {
@@ -101,6 +135,7 @@ std::vector<double> shares_at_or_below(const std::vector<double>& values) {
 
 std::string policy_label(const std::string& policy) {
   if (policy == "synergai") return "SynergAI";
+  if (policy.starts_with("synergai-")) return "SynergAI-" + policy.substr(9);  // its variants: SynergAI-energy
   std::string out = policy;
   for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
@@ -115,7 +150,9 @@ std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, cons
       a.scenario = scenario;
       a.policy = policy;
       std::vector<double> violations, waiting_mean, waiting_p99, e2e_mean, e2e_p50, e2e_p99, excess_all,
-          excess_violating, unmeetable, net, dropped, regret, optimum_violations;
+          excess_violating, unmeetable, net, dropped, regret, optimum_violations, energy_known, known_jobs,
+          unknown_jobs;
+      double joules_known_total = 0;
       bool all_optima = optima != nullptr;
       bool first = true;
       for (const auto& run : runs) {
@@ -145,6 +182,12 @@ std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, cons
         a.e2e_max = first ? m.end_to_end.max : std::max(a.e2e_max, m.end_to_end.max);
         excess_all.push_back(m.excess_mean_all);
         if (m.violations > 0) excess_violating.push_back(m.excess_mean_violating);
+        energy_known.push_back(run.energy.joules_known);
+        known_jobs.push_back(static_cast<double>(run.energy.jobs_known));
+        unknown_jobs.push_back(static_cast<double>(run.energy.jobs_unknown));
+        joules_known_total += run.energy.joules_known;
+        a.energy_known_jobs += run.energy.jobs_known;
+        a.energy_unknown_jobs += run.energy.jobs_unknown;
         first = false;
       }
       a.violations_mean = stats::mean(violations);
@@ -170,6 +213,11 @@ std::vector<Aggregate> aggregate_runs(const config::Experiment& experiment, cons
       a.violations_net_mean = stats::mean(net);
       a.violations_net_sd = stats::sample_sd(net);
       a.dropped_mean = stats::mean(dropped);
+      a.energy_known_j_mean = stats::mean(energy_known);
+      a.energy_known_j_sd = stats::sample_sd(energy_known);
+      if (a.energy_known_jobs > 0) a.energy_per_known_job_j = joules_known_total / static_cast<double>(a.energy_known_jobs);
+      a.energy_known_jobs_mean = stats::mean(known_jobs);
+      a.energy_unknown_jobs_mean = stats::mean(unknown_jobs);
       if (all_optima && !regret.empty()) {
         a.has_optimum = true;
         a.regret_mean = stats::mean(regret);
@@ -227,6 +275,7 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
   std::vector<int> seeds;
   for (int s = 1; s <= x.seeds; ++s) seeds.push_back(s);
   j["seeds"] = seeds;
+  j["energy_model"] = energy_model_text;
   j["settings"] = {{"jobs", x.jobs},
                    {"draw", x.draw},
                    {"noise_sigma", x.noise_sigma},
@@ -237,7 +286,7 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
                    {"srr_queue", x.srr_queue},
                    {"baseline_config", x.baseline_config}};
   auto& run_list = j["runs"] = nlohmann::json::array();
-  for (const auto& r : runs) run_list.push_back(run_summary(r.key, r.metrics));
+  for (const auto& r : runs) run_list.push_back(run_summary(r.key, r.metrics, r.energy));
   auto& agg = j["aggregate"] = nlohmann::json::array();
   for (const auto& a : aggregates) {
     agg.push_back({{"scenario", a.scenario},
@@ -269,7 +318,15 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
                    {"excess_s_mean_all", a.excess_mean_all},
                    {"excess_s_mean_all_sd", a.excess_mean_all_sd},
                    {"excess_s_mean_violating", a.excess_mean_violating},
-                   {"runs_with_violations", a.runs_with_violations}});
+                   {"runs_with_violations", a.runs_with_violations},
+                   {"energy",
+                    {{"joules_known_per_run", {{"mean", a.energy_known_j_mean}, {"sd", a.energy_known_j_sd}}},
+                     {"joules_per_known_job",
+                      a.energy_per_known_job_j ? nlohmann::json(*a.energy_per_known_job_j) : nlohmann::json(nullptr)},
+                     {"jobs_known_per_run", a.energy_known_jobs_mean},
+                     {"jobs_unknown_per_run", a.energy_unknown_jobs_mean},
+                     {"jobs_known", a.energy_known_jobs},
+                     {"jobs_unknown", a.energy_unknown_jobs}}}});
     if (a.has_optimum)
       agg.back()["optimum"] = {{"regret_mean", a.regret_mean},
                                {"regret_sd", a.regret_sd},
@@ -448,6 +505,7 @@ std::string summary_markdown(const config::Experiment& x, const std::string& tes
       md += "\n";
     }
   }
+  md += energy_markdown(x, aggregates);
   md += "\n## SynergAI against each policy\n\n";
   if (!has_policy(x, reference_policy)) {
     md += "SynergAI is not among this experiment's policies: no ratios.\n";
@@ -472,6 +530,8 @@ std::vector<std::string> figure_names(const config::Experiment& x) {
     for (const char* ext : {".png", ".svg"}) out.push_back(s + ext);
   if (has_policy(x, reference_policy) && has_policy(x, versus_policy))
     for (const char* ext : {".png", ".svg"}) out.push_back(fmt::format("{}-vs-{}{}", reference_policy, versus_policy, ext));
+  if (!x.scenarios.empty() && !x.policies.empty())
+    for (const char* ext : {".png", ".svg"}) out.push_back(fmt::format("energy{}", ext));
   return out;
 }
 
@@ -492,7 +552,7 @@ std::map<std::string, std::string> figure_files(const config::Experiment& x, con
 
   std::string driver =
       "# Draws every figure of this experiment: run `gnuplot figures.gp` inside this folder.\n"
-      "# Generated by `synergai experiment`; scenario.gp and versus.gp are experiments/*.gp.\n";
+      "# Generated by `synergai experiment`; scenario.gp, versus.gp and energy.gp are experiments/*.gp.\n";
   for (const auto& s : x.scenarios) {
     std::string pol =
         "# idx label violations_mean violations_sd violations_min violations_max colour waiting_mean waiting_mean_sd "
@@ -547,6 +607,35 @@ std::map<std::string, std::string> figure_files(const config::Experiment& x, con
       driver += fmt::format("call 'versus.gp' '{}' '{}' '{}' '{}' '{}' '{}' '{}'\n", base, term,
                             policy_label(reference_policy), policy_label(versus_policy),
                             policy_colour(reference_policy, 0), policy_colour(versus_policy, 0), x.seeds);
+  }
+  if (!x.scenarios.empty() && !x.policies.empty()) {
+    // Energy: one row per (scenario, policy); NaN where no job had a known cap.
+    std::string e =
+        "# x scenario policy_index policy energy_known_kJ_per_run_mean energy_known_kJ_per_run_sd "
+        "energy_kJ_per_known_job jobs_unknown_per_run jobs_known_per_run violations_mean\n";
+    std::string tics = "# x scenario: the middle of each scenario's group of bars in energy.dat\n";
+    std::size_t si = 0;
+    for (const auto& s : x.scenarios) {
+      tics += fmt::format("{:.1f} {}\n", static_cast<double>(si * (x.policies.size() + 1)) +
+                                            static_cast<double>(x.policies.size() - 1) / 2, quoted(s));
+      for (std::size_t i = 0; i < x.policies.size(); ++i) {
+        const auto* a = find(aggregates, s, x.policies[i]);
+        if (!a) continue;
+        auto known = [&](double v) { return a->energy_known_jobs > 0 ? fmt::format("{:.6f}", v) : std::string{"NaN"}; };
+        e += fmt::format("{} {} {} {} {} {} {} {:.6f} {:.6f} {:.6f}\n", si * (x.policies.size() + 1) + i, quoted(s), i,
+                         quoted(policy_label(x.policies[i])), known(a->energy_known_j_mean / 1000),
+                         known(a->energy_known_j_sd / 1000),
+                         a->energy_per_known_job_j ? fmt::format("{:.6f}", *a->energy_per_known_job_j / 1000) : "NaN",
+                         a->energy_unknown_jobs_mean, a->energy_known_jobs_mean, a->violations_mean);
+      }
+      ++si;
+    }
+    files["energy.dat"] = e;
+    files["energy.tics.dat"] = tics;
+    files["energy.gp"] = energy_gp;
+    for (const char* term : {"png", "svg"})
+      driver += fmt::format("call 'energy.gp' '{}' '{}' '{}' '{}' '{}'\n", term, x.policies.size(), x.seeds, labels,
+                            colours);
   }
   files["figures.gp"] = driver;
   return files;

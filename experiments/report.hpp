@@ -55,6 +55,14 @@ struct Aggregate {
   bool has_optimum = false;
   double regret_mean = 0, regret_sd = 0;
   std::optional<double> ratio_to_optimum;
+  // Energy (config/energy.hpp, an upper bound): per run, the joules of the
+  // jobs with a known power cap, mean and sample sd over the runs; the mean
+  // per such job over all runs (empty when no job had a known cap); per run
+  // means of the jobs with a known and with an unknown energy; totals.
+  double energy_known_j_mean = 0, energy_known_j_sd = 0;
+  std::optional<double> energy_per_known_job_j;
+  double energy_known_jobs_mean = 0, energy_unknown_jobs_mean = 0;
+  std::size_t energy_known_jobs = 0, energy_unknown_jobs = 0;
 };
 
 // The clairvoyant optimum over the seeds of one scenario.
@@ -107,11 +115,13 @@ std::string summary_markdown(const config::Experiment& experiment, const std::st
                              const std::vector<Aggregate>& aggregates,
                              const std::vector<OptimumOutcome>* optima = nullptr);
 
-// "SynergAI", "SLO-MAEL", "RR": how policies are named in tables and figures.
+// "SynergAI", "SynergAI-energy", "SLO-MAEL", "RR": how policies are named in
+// tables and figures.
 std::string policy_label(const std::string& policy);
 // "#rrggbb": a fixed colour per policy, the same in every figure: SynergAI red,
 // SLO-MAEL blue, the round-robin family greens, the recency family oranges, BE
-// purple; others from a spare list by their index among the policies.
+// purple, SynergAI-energy cyan; others from a spare list by their index among
+// the policies.
 std::string policy_colour(const std::string& policy, std::size_t index);
 
 // Files for figures/: name -> content. The data files of every figure, the

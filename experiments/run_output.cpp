@@ -46,6 +46,38 @@ nlohmann::json run_summary(const RunKey& key, const Metrics& metrics) {
   return j;
 }
 
+nlohmann::json run_summary(const RunKey& key, const Metrics& metrics, const RunEnergy& energy) {
+  auto j = run_summary(key, metrics);
+  j["energy"] = energy_json(energy);
+  return j;
+}
+
+nlohmann::json energy_json(const RunEnergy& e) {
+  auto mean = e.mean_joules_known();
+  return nlohmann::json{{"joules_known", e.joules_known},
+                        {"joules_per_known_job", mean ? nlohmann::json(*mean) : nlohmann::json(nullptr)},
+                        {"jobs_known", e.jobs_known},
+                        {"jobs_unknown", e.jobs_unknown},
+                        {"jobs_not_run", e.jobs_not_run}};
+}
+
+std::string energy_csv_header(bool with_run_key) {
+  return std::string{with_run_key ? "scenario,policy,seed," : ""} +
+         "id,node,threads,mode,execution_s,power_cap_w,energy_j,energy_basis\n";
+}
+
+std::string energy_csv_rows(const config::Testbed& testbed, const std::vector<JobRecord>& jobs, const RunKey* key) {
+  std::string out;
+  for (const auto& r : jobs) {
+    auto e = job_energy(testbed, r);
+    if (key) out += fmt::format("{},{},{},", key->scenario, key->policy, key->seed);
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", r.spec.id, r.node, r.config ? fmt::format("{}", r.config->threads) : "",
+                       r.config && r.config->mode ? fmt::format("{}", *r.config->mode) : "", num(e.execution_s),
+                       num(e.watts), num(e.joules), to_string(e.basis));
+  }
+  return out;
+}
+
 std::string jobs_table(const std::vector<JobRecord>& jobs) {
   std::string out = fmt::format("{:<6} {:<24} {:>5} {:>8} {:>9} {:>9} {:>9} {:<5} {:<17} {:>8} {:>9} {}\n", "job",
                                 "engine", "q", "qos_s", "submit_s", "start_s", "finish_s", "node", "config",

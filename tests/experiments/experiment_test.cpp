@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -130,6 +131,55 @@ void check_aggregates_follow_from_runs(const json& s) {
   }
 }
 
+// energy.csv against summary.json's runs: per run the known joules and the
+// jobs with a known, an unknown and no energy; a row has energy_j exactly when
+// its basis is a power budget, and then it is cap x execution time.
+void check_energy_against_summary(const std::string& csv, const json& summary) {
+  struct Tally {
+    double joules = 0;
+    int known = 0, unknown = 0, not_run = 0;
+  };
+  std::map<std::string, Tally> per_run;
+  std::istringstream in{csv};
+  std::string line;
+  std::getline(in, line);
+  BOOST_TEST(line == "scenario,policy,seed,id,node,threads,mode,execution_s,power_cap_w,energy_j,energy_basis");
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream cells{line};
+    for (std::string cell; std::getline(cells, cell, ',');) f.push_back(cell);
+    BOOST_TEST_REQUIRE(f.size() == 11u, line);
+    auto& t = per_run[f[0] + "/" + f[1] + "/" + f[2]];
+    BOOST_TEST(f[9].empty() == (f[10] != "power-budget"), line);
+    if (!f[9].empty()) {
+      BOOST_TEST(std::abs(std::stod(f[9]) - std::stod(f[8]) * std::stod(f[7])) < 1e-4, line);
+      t.joules += std::stod(f[9]);
+      ++t.known;
+    } else {
+      ++(f[10] == "not-run" ? t.not_run : t.unknown);
+    }
+  }
+  int known = 0, unknown = 0;
+  for (const auto& run : summary.at("runs")) {
+    auto key = fmt::format("{}/{}/{}", run.at("scenario").get<std::string>(), run.at("policy").get<std::string>(),
+                           run.at("seed").get<int>());
+    BOOST_TEST_REQUIRE(per_run.count(key) == 1u, key);
+    const auto& e = run.at("energy");
+    const auto& t = per_run.at(key);
+    BOOST_TEST(std::abs(e.at("joules_known").get<double>() - t.joules) < 1e-3, key);
+    BOOST_TEST(e.at("jobs_known").get<int>() == t.known, key);
+    BOOST_TEST(e.at("jobs_unknown").get<int>() == t.unknown, key);
+    BOOST_TEST(e.at("jobs_not_run").get<int>() == t.not_run, key);
+    BOOST_TEST(e.at("joules_per_known_job").is_null() == (t.known == 0), key);
+    known += t.known;
+    unknown += t.unknown;
+  }
+  BOOST_TEST(per_run.size() == summary.at("runs").size());
+  // The thesis testbed has both: capped board modes, and x86 / MAXN without a cap.
+  BOOST_TEST(known > 0);
+  BOOST_TEST(unknown > 0);
+}
+
 std::string label(const std::string& policy) {
   if (policy == "synergai") return "SynergAI";
   std::string out = policy;
@@ -184,9 +234,13 @@ BOOST_AUTO_TEST_CASE(a_small_experiment_writes_every_output) {
   BOOST_TEST(summary.at("runs")[9].at("scenario") == "DH-FH");
   for (const auto& run : summary.at("runs")) BOOST_TEST(run.at("jobs") == 12);
   check_aggregates_follow_from_runs(summary);
+  auto energy = read(out / "energy.csv");
+  BOOST_TEST(count_lines(energy) == 1 + 2 * 3 * 3 * 12u);
+  check_energy_against_summary(energy, summary);
 
   auto md = read(out / "summary.md");
   for (const auto& s : scenarios) BOOST_TEST(md.find("## " + s) != std::string::npos, s);
+  BOOST_TEST(md.find("## Energy") != std::string::npos);
   for (const auto& p : policies) {
     BOOST_TEST(md.find("| " + label(p) + " |") != std::string::npos, p);
     BOOST_TEST(r.output.find("| " + label(p) + " |") != std::string::npos, "stdout lacks " << p);
@@ -221,6 +275,7 @@ BOOST_AUTO_TEST_CASE(the_figures_are_drawn_with_gnuplot, *test::requires_tool("g
   std::vector<std::string> figures{"DL-FL", "DH-FH"};
   if (std::find(policies.begin(), policies.end(), "slo-mael") != policies.end())
     figures.push_back("synergai-vs-slo-mael");
+  figures.push_back("energy");
   for (const auto& f : figures) {
     auto png = read(out / "figures" / (f + ".png"));
     BOOST_TEST(png.size() > 10000u, f << ".png is " << png.size() << " bytes");

@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -167,9 +168,59 @@ BOOST_AUTO_TEST_CASE(figure_data_follow_the_policies) {
   BOOST_TEST(files.at("figures.gp").find("call 'scenario.gp' 'DL-FL' 'png'") != std::string::npos);
   auto names = figure_names(x);
   BOOST_TEST((names == std::vector<std::string>{"DL-FL.png", "DL-FL.svg", "synergai-vs-slo-mael.png",
-                                                "synergai-vs-slo-mael.svg"}));
+                                                "synergai-vs-slo-mael.svg", "energy.png", "energy.svg"}));
   auto no_versus = experiment({"DL-FL"}, {"synergai"}, 1);
   BOOST_TEST(figure_files(no_versus, runs, aggregate_runs(no_versus, runs)).count("synergai-vs-slo-mael.dat") == 0u);
+}
+
+// Energy over the seeds: the known joules per run, per known job over all
+// runs, the unknown jobs per run; "n/a" and null, never 0, where no job had a
+// known cap; a total that leaves jobs out is marked.
+BOOST_AUTO_TEST_CASE(energy_is_aggregated_with_its_unknown_jobs_apart) {
+  auto x = experiment({"DL-FL"}, {"synergai", "synergai-energy", "rr"}, 2);
+  auto with = [](RunOutcome r, double joules, std::size_t known, std::size_t unknown) {
+    r.energy = RunEnergy{joules, known, unknown, 10 - known - unknown};
+    return r;
+  };
+  std::vector<RunOutcome> runs{with(run("DL-FL", "synergai", 1, 1, 10), 3000, 2, 8),
+                               with(run("DL-FL", "synergai", 2, 1, 10), 5000, 3, 7),
+                               with(run("DL-FL", "synergai-energy", 1, 2, 10), 6000, 10, 0),
+                               with(run("DL-FL", "synergai-energy", 2, 0, 10), 8000, 10, 0),
+                               with(run("DL-FL", "rr", 1, 3, 10), 0, 0, 10),
+                               with(run("DL-FL", "rr", 2, 3, 10), 0, 0, 9)};
+  auto a = aggregate_runs(x, runs);
+  BOOST_TEST_REQUIRE(a.size() == 3u);
+  auto tol = boost::test_tools::tolerance(1e-9);
+  BOOST_TEST(a[0].energy_known_j_mean == 4000.0, tol);
+  BOOST_TEST(a[0].energy_known_j_sd == std::sqrt(2e6), tol);
+  BOOST_TEST(*a[0].energy_per_known_job_j == 8000.0 / 5, tol);  // over the jobs, not a mean of run means
+  BOOST_TEST(a[0].energy_unknown_jobs_mean == 7.5, tol);
+  BOOST_TEST(a[0].energy_known_jobs == 5u);
+  BOOST_TEST(a[1].energy_unknown_jobs == 0u);
+  BOOST_TEST(!a[2].energy_per_known_job_j.has_value());
+  BOOST_TEST(a[2].energy_unknown_jobs == 19u);
+
+  auto md = summary_markdown(x, "tb", a);
+  BOOST_TEST(md.find("| DL-FL | SynergAI | 1.00 | 4.0 ± 1.4 † | 1.60 | 2.50 | 7.50 |") != std::string::npos, md);
+  BOOST_TEST(md.find("| DL-FL | SynergAI-energy | 1.00 | 7.0 ± 1.4 | 0.70 | 10.00 | 0.00 |") != std::string::npos, md);
+  BOOST_TEST(md.find("| DL-FL | RR | 3.00 | n/a | n/a | 0.00 | 9.50 |") != std::string::npos, md);
+
+  auto j = summary_json(x, "tb", runs, a);
+  BOOST_TEST(j.at("energy_model").get<std::string>().find("upper bound") != std::string::npos);
+  BOOST_TEST(j.at("runs")[0].at("energy").at("joules_known").get<double>() == 3000.0, tol);
+  BOOST_TEST(j.at("runs")[4].at("energy").at("joules_per_known_job").is_null());
+  BOOST_TEST(j.at("aggregate")[0].at("energy").at("joules_per_known_job").get<double>() == 1600.0, tol);
+  BOOST_TEST(j.at("aggregate")[2].at("energy").at("joules_per_known_job").is_null());
+  BOOST_TEST(j.at("aggregate")[2].at("energy").at("jobs_unknown").get<int>() == 19);
+
+  auto files = figure_files(x, runs, a);
+  const auto& dat = files.at("energy.dat");
+  BOOST_TEST(dat.find("0 \"DL-FL\" 0 \"SynergAI\" 4.000000 1.414214 1.600000 7.500000 2.500000") != std::string::npos, dat);
+  BOOST_TEST(dat.find("2 \"DL-FL\" 2 \"RR\" NaN NaN NaN 9.500000 0.000000") != std::string::npos, dat);
+  BOOST_TEST(files.at("energy.tics.dat").find("1.0 \"DL-FL\"") != std::string::npos);
+  BOOST_TEST(files.count("energy.gp") == 1u);
+  BOOST_TEST(files.at("figures.gp").find("call 'energy.gp' 'png' '3' '2'") != std::string::npos);
+  BOOST_TEST(policy_label("synergai-energy") == "SynergAI-energy");
 }
 
 BOOST_AUTO_TEST_CASE(progress_off_a_terminal_is_a_line_per_tenth) {
