@@ -287,6 +287,10 @@ class Phase:
         self.journal_dir.mkdir()
         self.tmpfs = False
         self.ledger = Ledger()
+        # The periodic observer and a kill both list the jobs. A list is several pages, so two lists
+        # fetched at once could reach the ledger in the other order, and the older one would read
+        # as a job going back in time: one list at a time, observed before the next begins.
+        self.listing = threading.Lock()
         self.stop_clients = threading.Event()
         self.stop_observer = threading.Event()
         self.kills = 0
@@ -445,11 +449,12 @@ class Phase:
                 time.sleep(rng.uniform(0, 2 * self.client_pause_s))
 
     def observe_once(self, when="periodic"):
-        try:
-            jobs = list_all(self.serve.port, timeout=5.0)
-        except (OSError, http.client.HTTPException, SoakError, ValueError, KeyError):
-            return False  # the service is down or restarting: no complete list this time
-        self.ledger.observe(jobs, when)
+        with self.listing:
+            try:
+                jobs = list_all(self.serve.port, timeout=5.0)
+            except (OSError, http.client.HTTPException, SoakError, ValueError, KeyError):
+                return False  # the service is down or restarting: no complete list this time
+            self.ledger.observe(jobs, when)
         return True
 
     def observer(self):
