@@ -100,11 +100,7 @@ Snapshot snapshot(self_ptr self) {
   s.now = now(self);
   for (const auto& [_, e] : self->state.queue)
     if (!e.pinned) s.queue.push_back(evaluate(e, s.now));
-  std::stable_sort(s.queue.begin(), s.queue.end(), [](const QueuedJob& a, const QueuedJob& b) {
-    if (a.inevitably_late != b.inevitably_late) return !a.inevitably_late;
-    if (!a.inevitably_late && a.slack() != b.slack()) return a.slack() < b.slack();
-    return a.sequence < b.sequence;
-  });
+  std::stable_sort(s.queue.begin(), s.queue.end(), more_urgent);
   s.workers = self->state.views;
   return s;
 }

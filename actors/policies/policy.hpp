@@ -1,6 +1,7 @@
-// The policy plug-in interface: one narrow call that turns the urgency
-// actor's snapshot into a plan, plus two notifications for policies with
-// state. A new policy is one file in this folder plus one line in registry.cpp.
+// The policy interface: one narrow call that turns the urgency actor's
+// snapshot into a plan, plus two notifications for policies with state. Most
+// policies are compositions of small plugins (framework.hpp); a new policy is
+// one file in this folder plus one line in registry.cpp.
 //
 // Plan semantics (executed by the urgency actor): items are tried in order;
 // for each, candidates are asked in order to reserve, the first grant wins
@@ -41,6 +42,14 @@ class Policy {
   // A worker became free again.
   virtual void on_release(const WorkerEvent& /*event*/) {}
 };
+
+// The urgency order (reference §5): slack ascending, jobs whose violation is
+// inevitable last; ties by arrival. The urgency actor ranks its snapshot by it.
+inline bool more_urgent(const QueuedJob& a, const QueuedJob& b) {
+  if (a.inevitably_late != b.inevitably_late) return !a.inevitably_late;
+  if (!a.inevitably_late && a.slack() != b.slack()) return a.slack() < b.slack();
+  return a.sequence < b.sequence;
+}
 
 // Readings of the baselines the thesis leaves open (docs/policies.md).
 struct PolicyOptions {

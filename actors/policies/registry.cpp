@@ -10,6 +10,7 @@
 namespace synergai {
 
 std::unique_ptr<Policy> make_synergai_policy(const PolicyContext&);
+std::unique_ptr<Policy> make_synergai_plus_policy(const PolicyContext&);
 std::unique_ptr<Policy> make_rr_policy(const PolicyContext&);
 std::unique_ptr<Policy> make_srr_policy(const PolicyContext&);
 std::unique_ptr<Policy> make_lru_policy(const PolicyContext&);
@@ -23,6 +24,7 @@ namespace {
 const std::map<std::string, PolicyFactory>& registry() {
   static const std::map<std::string, PolicyFactory> policies{
       {"synergai", make_synergai_policy},
+      {"synergai-plus", make_synergai_plus_policy},
       {"rr", make_rr_policy},
       {"srr", make_srr_policy},
       {"lru", make_lru_policy},

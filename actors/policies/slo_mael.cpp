@@ -15,6 +15,7 @@
 //   testbed order). docs/policies.md works an example.
 #include "actors/policies/baseline.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <limits>
 #include <map>

@@ -34,9 +34,9 @@ std::vector<JobSpec> history_jobs() {
 
 BOOST_FIXTURE_TEST_SUITE(policies, test::SmallTestbed)
 
-BOOST_AUTO_TEST_CASE(all_seven_names_are_registered) {
+BOOST_AUTO_TEST_CASE(the_seven_thesis_policies_and_the_new_ones_are_registered) {
   BOOST_TEST(policy_names() == (std::set<std::string>{"synergai", "rr", "srr", "lru", "mru", "be", "slo-mael",
-                                                       "synergai-energy"}),
+                                                       "synergai-energy", "synergai-plus"}),
              boost::test_tools::per_element());
   BOOST_CHECK_THROW(make_policy("fifo", PolicyContext{}), InputError);
 }
