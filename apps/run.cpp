@@ -1,8 +1,8 @@
 // `synergai run`: one scheduling run in virtual time (or, with --executor
 // local, in real time with real inference on this machine), from a thesis scenario
 // (Poisson arrivals drawn with the seed) or a replayed arrivals file. Prints
-// the per-job table and the metrics; --out writes jobs.csv and summary.json,
-// --trace the decision log as JSON lines.
+// the per-job table, the metrics and the energy bound (config/energy.hpp);
+// --out writes jobs.csv and summary.json, --trace the decision log as JSON lines.
 #include "executors/local/local_executor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/policies/policy.hpp"
@@ -107,6 +107,8 @@ int run_command(RunArgs& a) {
   auto metrics = compute_metrics(result.jobs, performance);
   if (!a.quiet) fmt::print("{}\n", experiments::jobs_table(result.jobs));
   fmt::print("{}", experiments::metrics_text(metrics));
+  const auto energy = run_energy(testbed, result.jobs);
+  fmt::print("{}", experiments::energy_text(energy));
   if (optimum)
     fmt::print("clairvoyant optimum: {} violations{} ({:.2f} s); regret {}\n", optimum->violations,
                optimum->proven ? " (proven)"
@@ -118,7 +120,7 @@ int run_command(RunArgs& a) {
     std::filesystem::path dir{a.out};
     write_file_atomically(dir / "jobs.csv",
                           experiments::jobs_csv_header(false) + experiments::jobs_csv_rows(result.jobs, nullptr, &performance));
-    write_file_atomically(dir / "summary.json", experiments::run_summary(key, metrics).dump(2) + "\n");
+    write_file_atomically(dir / "summary.json", experiments::run_summary(key, metrics, energy).dump(2) + "\n");
     log::info("run", "results written", {{"jobs_csv", (dir / "jobs.csv").string()}, {"summary", (dir / "summary.json").string()}});
   }
   if (!a.trace.empty()) write_file_atomically(a.trace, experiments::trace_lines(result.trace));

@@ -108,6 +108,15 @@ std::string metrics_text(const Metrics& m) {
                      m.excess_mean_all, m.excess_mean_violating);
 }
 
+std::string energy_text(const RunEnergy& e) {
+  auto mean = e.mean_joules_known();
+  return fmt::format("energy (cap x execution time, an upper bound) {}; jobs with unknown energy (no known cap) {}\n",
+                     mean ? fmt::format("{:.1f} kJ over {} jobs with a known cap, {:.2f} kJ each", e.joules_known / 1000,
+                                        e.jobs_known, *mean / 1000)
+                          : std::string{"n/a (no job ran with a known cap)"},
+                     e.jobs_unknown);
+}
+
 std::string trace_lines(const std::vector<TraceEvent>& trace) {
   std::string out;
   for (const auto& e : trace) out += to_json(e).dump() + "\n";

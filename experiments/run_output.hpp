@@ -53,6 +53,8 @@ std::string energy_csv_rows(const config::Testbed& testbed, const std::vector<Jo
 
 std::string jobs_table(const std::vector<JobRecord>& jobs);
 std::string metrics_text(const Metrics& metrics);
+// One line: the known energy bound of a run and the jobs whose energy is unknown.
+std::string energy_text(const RunEnergy& energy);
 
 std::string trace_lines(const std::vector<TraceEvent>& trace);
 

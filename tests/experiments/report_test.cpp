@@ -221,6 +221,13 @@ BOOST_AUTO_TEST_CASE(energy_is_aggregated_with_its_unknown_jobs_apart) {
   BOOST_TEST(files.count("energy.gp") == 1u);
   BOOST_TEST(files.at("figures.gp").find("call 'energy.gp' 'png' '3' '2'") != std::string::npos);
   BOOST_TEST(policy_label("synergai-energy") == "SynergAI-energy");
+
+  // `synergai run`'s line.
+  BOOST_TEST(energy_text(RunEnergy{1500, 2, 3, 0}) ==
+             "energy (cap x execution time, an upper bound) 1.5 kJ over 2 jobs with a known cap, 0.75 kJ each; jobs "
+             "with unknown energy (no known cap) 3\n");
+  BOOST_TEST(energy_text(RunEnergy{0, 0, 4, 0}).find("n/a (no job ran with a known cap); jobs with unknown energy "
+                                                     "(no known cap) 4") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(progress_off_a_terminal_is_a_line_per_tenth) {
