@@ -1,6 +1,7 @@
 // The stock plugins (plugins.hpp).
 #include "actors/policies/plugins.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace synergai::framework {
@@ -21,6 +22,24 @@ std::optional<Candidate> BaselineConfig::on(const QueuedJob& job, const WorkerVi
 
 bool MeetsDeadline::admits(const QueuedJob& job, const WorkerView&, const Candidate& candidate, const Round&) const {
   return candidate.estimate <= job.remaining;
+}
+
+double expected_free_in(const WorkerView& worker, const Round& round) {
+  if (worker.available || !worker.busy_since || !worker.busy_estimate) return 0;
+  return std::max(0.0, seconds_of(*worker.busy_since + *worker.busy_estimate - round.snapshot.now));
+}
+
+bool WaitForFaster::admits(const QueuedJob& job, const WorkerView& worker, const Candidate& candidate,
+                           const Round& round) const {
+  if (!worker.available || job.inevitably_late) return true;
+  for (const auto& busy : round.snapshot.workers) {
+    if (busy.available) continue;
+    auto there = round.performance.optimal(job.spec.engine, busy.node, job.spec.queries);
+    if (!there) continue;
+    const double done = expected_free_in(busy, round) + there->estimate.count();
+    if (done <= job.remaining.count() && done < ratio_ * candidate.estimate.count()) return false;
+  }
+  return true;
 }
 
 bool FreeNow::admits(const QueuedJob&, const WorkerView& worker, const Candidate&, const Round& round) const {

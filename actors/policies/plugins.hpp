@@ -57,11 +57,30 @@ class MeetsDeadline final : public Filter {
               const Round& round) const override;
 };
 
+// Seconds from the round's instant until `worker` is expected to be free: 0 if
+// it is, else what is left of its job's estimate (0 once overdue).
+double expected_free_in(const WorkerView& worker, const Round& round);
+
 // Free in the snapshot and not yet given to an earlier job of the plan.
 class FreeNow final : public Filter {
  public:
   bool admits(const QueuedJob& job, const WorkerView& worker, const Candidate& candidate,
               const Round& round) const override;
+};
+
+// An on-time job passes up a free worker when a busy one would finish it in
+// time, counting when it frees up (its job's start plus estimate), in less
+// than `ratio` of the time the free worker would take: it waits for that one,
+// and the slow worker stays free for jobs that arrive meanwhile. Busy workers
+// and inevitably late jobs always pass.
+class WaitForFaster final : public Filter {
+ public:
+  explicit WaitForFaster(double ratio = 0.5) : ratio_{ratio} {}
+  bool admits(const QueuedJob& job, const WorkerView& worker, const Candidate& candidate,
+              const Round& round) const override;
+
+ private:
+  double ratio_;
 };
 
 // SRR: each job is bound on arrival to the next worker of the testbed's cycle

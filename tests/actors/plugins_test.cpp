@@ -78,6 +78,28 @@ BOOST_AUTO_TEST_CASE(free_now_refuses_busy_workers_and_those_the_plan_gave_away)
   BOOST_TEST(!f.admits(job, s.workers[0], c, round));
 }
 
+BOOST_AUTO_TEST_CASE(wait_for_faster_passes_up_a_slow_free_worker_only_for_a_much_sooner_finish_in_time) {
+  // fast runs another job until 5 s from now; e1 x 400 takes 11 s on fast
+  // (done in 16 s) and 41 s on edge.
+  auto busy_fast = worker("fast", false);
+  busy_fast.busy_since = at_seconds(-6);
+  busy_fast.busy_estimate = Seconds{11};
+  auto s = snapshot({}, {busy_fast, worker("slow"), worker("edge")});
+  auto round = round_of(s);
+  BOOST_TEST(expected_free_in(s.workers[0], round) == 5.0);
+  BOOST_TEST(expected_free_in(s.workers[1], round) == 0.0);
+  const Candidate slow{"slow", {}, Seconds{21}}, edge{"edge", {}, Seconds{41}}, fast{"fast", {}, Seconds{11}};
+  WaitForFaster wait{0.5};
+  auto job = queued("j", 400, 60, 0);
+  BOOST_TEST(!wait.admits(job, s.workers[2], edge, round));  // 16 s < 0.5 x 41 s: wait for fast
+  BOOST_TEST(wait.admits(job, s.workers[1], slow, round));   // 16 s is not < 0.5 x 21 s
+  BOOST_TEST(wait.admits(job, s.workers[0], fast, round));   // the busy worker itself always passes
+  auto tight = queued("tight", 400, 15, 1);                  // fast would end at 16 s: too late
+  BOOST_TEST(wait.admits(tight, s.workers[2], edge, round));
+  auto late = queued("late", 400, 5, 2);
+  BOOST_TEST(wait.admits(late, s.workers[2], edge, round));
+}
+
 BOOST_AUTO_TEST_CASE(bound_worker_binds_arrivals_round_the_cycle_skipping_workers_without_the_engine) {
   auto s = snapshot({}, {worker("fast"), worker("slow"), worker("edge")});
   auto round = round_of(s);

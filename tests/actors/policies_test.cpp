@@ -108,6 +108,20 @@ BOOST_AUTO_TEST_CASE(slo_mael_never_remaps_a_job_once_mapped) {
   BOOST_TEST(find(s, "b").node == "slow");  // SynergAI takes the free acceptable worker
 }
 
+BOOST_AUTO_TEST_CASE(synergai_plus_waits_for_the_fast_worker_where_synergai_takes_the_slow_free_one) {
+  // a holds fast (0-11 s), c holds slow (0.1-21.1 s); b arrives at 8 s with
+  // 60 s to go: edge (41 s, plus its 2 s mode switch) would meet it, fast frees
+  // in 3 s and finishes it 11 s later.
+  std::vector<JobSpec> jobs{job("a", "e1", 400, 1000, 0), job("c", "e1", 400, 1000, 0.1), job("b", "e1", 400, 60, 8)};
+  auto faithful = run("synergai", jobs);
+  BOOST_TEST(find(faithful, "b").node == "edge");
+  BOOST_TEST(started(faithful, "b") == 10.0, boost::test_tools::tolerance(tol));  // placed at 8 s, then the switch
+  auto plus = run("synergai-plus", jobs);
+  BOOST_TEST(find(plus, "b").node == "fast");
+  BOOST_TEST(started(plus, "b") == 11.0, boost::test_tools::tolerance(tol));
+  BOOST_TEST(seconds_of(*find(plus, "b").finished_at) < seconds_of(*find(faithful, "b").finished_at));
+}
+
 BOOST_AUTO_TEST_CASE(baselines_need_baseline_configurations) {
   auto tb = testbed;
   tb.nodes[1].baseline_config.reset();
