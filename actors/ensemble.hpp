@@ -47,10 +47,10 @@ struct RuntimeOptions {
   // to use (the service's, kept across restarts); none: a fresh one per run.
   bool learning = false;
   config::LearningSettings learning_settings{};
-  std::shared_ptr<config::LearnedProfiles> learned_profiles;
+  std::shared_ptr<config::LearnedProfiles> learned_profiles{};
   // Simulated executor: node -> factor on its true execution times (the
   // dictionary stays as profiled).
-  std::map<std::string, double, std::less<>> slowdown;
+  std::map<std::string, double, std::less<>> slowdown{};
 };
 
 // Makes the executor the workers use; none: the simulated one.

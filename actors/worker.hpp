@@ -21,7 +21,7 @@ struct WorkerConfig {
   Timeline timeline;
   // Learning: each successful run's time (started to finished, times
   // `time_scale`) is observed here (Performance::observe). Null: not observed.
-  std::shared_ptr<const Performance> learning;
+  std::shared_ptr<const Performance> learning{};
   double time_scale = 1;
 };
 

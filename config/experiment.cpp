@@ -35,7 +35,8 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
   Experiment x;
   if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "draw",
                    "noise_sigma", "failure_probability", "tick_s", "late", "interarrival", "srr_queue",
-                   "baseline_config", "optimum", "optimum_time_limit_s", "learning", "slowdown"})) {
+                   "baseline_config", "optimum", "optimum_time_limit_s", "learning", "learned_profiles",
+                   "slowdown"})) {
     if (auto n = root.field("experiment").string()) x.name = *n;
     if (auto p = root.field("testbed").existing_file(base_dir)) x.testbed = *p;
     if (auto p = root.field("dictionary").existing_file(base_dir)) x.dictionary = *p;
@@ -71,6 +72,10 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
         if (auto b = f.field("enabled").boolean()) x.learning = *b;
         read_learning_settings(f, x.learning_settings);
       }
+    }
+    if (auto f = root.field("learned_profiles"); f.present()) {
+      if (auto p = f.existing_file(base_dir)) x.learned_profiles = *p;
+      if (!x.learning) f.error("learned profiles are read only with learning on (learning: true)");
     }
     // {node: factor}: each node's true execution times times the factor.
     if (auto f = root.field("slowdown"); f.present()) {

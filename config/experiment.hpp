@@ -41,6 +41,9 @@ struct Experiment {
   // Learned profiles (config/learned_profiles.hpp): off by default, as the thesis.
   bool learning = false;
   LearningSettings learning_settings{};
+  // Learned profiles every run starts from (a file as the service writes it);
+  // empty: each run starts with nothing learned.
+  std::filesystem::path learned_profiles;
   // Simulated drift: node -> factor on its true execution times (the
   // dictionary stays as profiled); names are checked against the testbed by
   // the runner.

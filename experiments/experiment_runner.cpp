@@ -111,6 +111,10 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
   const auto testbed = with_baseline_reading(given_testbed, experiment.baseline_config);
   const auto inputs = experiment_jobs(experiment, testbed, dictionary);
   const Performance performance{testbed, dictionary};
+  // Every run starts from the same learned profiles, each with its own copy.
+  config::LearnedEntries learned_start;
+  if (!experiment.learned_profiles.empty())
+    learned_start = config::load_learned_profiles(experiment.learned_profiles, &testbed);
 
   std::vector<RunOutcome> results(plan.size());
   std::vector<std::exception_ptr> errors(plan.size());
@@ -127,7 +131,11 @@ std::vector<RunOutcome> run_experiment(const config::Experiment& experiment, con
       if (i >= plan.size()) return;
       const auto& key = plan[i];
       try {
-        auto result = run_virtual(testbed, dictionary, inputs.at({key.scenario, key.seed}), runtime_options(experiment, key));
+        auto run_options = runtime_options(experiment, key);
+        if (experiment.learning && !experiment.learned_profiles.empty())
+          run_options.learned_profiles =
+              std::make_shared<config::LearnedProfiles>(experiment.learning_settings, learned_start);
+        auto result = run_virtual(testbed, dictionary, inputs.at({key.scenario, key.seed}), run_options);
         if (!result.anomalies.empty())
           throw RuntimeError{fmt::format("{} anomal{}: {}", result.anomalies.size(),
                                          result.anomalies.size() == 1 ? "y" : "ies",

@@ -25,7 +25,7 @@ struct SimulationConfig {
   double failure_probability = 0;
   Timeline timeline;
   double speedup = 1;  // real-time demos: runs and mode switches take 1/speedup of the modelled time
-  std::map<std::string, double, std::less<>> slowdown;  // node -> factor on its true execution time; absent: 1
+  std::map<std::string, double, std::less<>> slowdown{};  // node -> factor on its true execution time; absent: 1
 };
 
 struct SimulatedExecutorState {

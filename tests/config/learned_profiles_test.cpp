@@ -238,6 +238,13 @@ BOOST_AUTO_TEST_CASE(experiment_and_service_files_turn_learning_on_and_check_its
   BOOST_TEST(e.find("learning.alpha") != std::string::npos, e);
   BOOST_TEST(e.find("learning.min_ratio") != std::string::npos, e);
   BOOST_TEST(e.find("slowdown.server") != std::string::npos, e);
+  test::TempDir tmp{"learned-start"};
+  save_learned_profiles(LearnedEntries{}, tmp / "start.json");
+  const auto start = "learned_profiles: " + (tmp / "start.json").string() + "\n";
+  x = read_experiment(parse_yaml(base + "learning: true\n" + start, "experiment.yaml"), dir, {"synergai", "rr"});
+  BOOST_TEST(x.learned_profiles == tmp / "start.json");
+  e = error_of([&] { read_experiment(parse_yaml(base + start, "experiment.yaml"), dir, {"synergai", "rr"}); });
+  BOOST_TEST(e.find("learned_profiles: learned profiles are read only with learning on") != std::string::npos, e);
 
   const std::string service = "service: s\nlisten: 127.0.0.1:0\npolicy: synergai\ntestbed: " +
                               test::source_path("config/examples/tiny.yaml").string() +

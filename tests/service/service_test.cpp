@@ -3,6 +3,7 @@
 // killed with SIGKILL and restarted without losing a job.
 #include "actors/policies/policy.hpp"
 #include "config/dictionary.hpp"
+#include "config/learned_profiles.hpp"
 #include "config/service.hpp"
 #include "config/testbed.hpp"
 #include "service/http_client.hpp"
@@ -841,6 +842,56 @@ BOOST_AUTO_TEST_CASE(finished_jobs_older_than_the_ttl_are_forgotten_at_start_and
   BOOST_TEST(body_of(c.request("GET", "/v1/jobs"))["total"] == 0);
   BOOST_TEST(metric_line(c, "synergai_jobs_forgotten_total") == "synergai_jobs_forgotten_total 2");
   BOOST_TEST(metric_line(c, "synergai_jobs_accepted_total") == "synergai_jobs_accepted_total 2");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(service_learning)
+
+// Learned profiles are loaded at start, fed by every successful run, written
+// beside the journal, and kept across a restart; a bad file stops the start.
+BOOST_AUTO_TEST_CASE(learned_profiles_are_kept_beside_the_journal_across_restarts) {
+  test::TempDir dir{"learning"};
+  const auto config = write_config(dir, 1000, "learning: {enabled: true}\n");
+  const auto file = dir / "learned-profiles.json";
+  auto runs_seen = [&] {
+    std::uint64_t n = 0;
+    for (const auto& [node, e] : config::load_learned_profiles(file).nodes) n += e.observations + e.rejected;
+    return n;
+  };
+  {
+    InProcess s{config};
+    BOOST_TEST(!std::filesystem::exists(file));  // nothing learned yet
+    service::HttpClient c{s.url()};
+    for (int i = 0; i < 6; ++i)
+      BOOST_TEST_REQUIRE(c.request("POST", "/v1/jobs",
+                                   json{{"engine", "onnx-mobilenet-op11"}, {"queries", 200}, {"qos_seconds", 600}}.dump())
+                             .status == 201);
+    auto list = wait_all_terminal(c, 6, 30s);
+    for (const auto& j : list["jobs"]) BOOST_TEST(j["state"] == "succeeded");
+    BOOST_TEST_REQUIRE(test::eventually([&] { return std::filesystem::exists(file) && runs_seen() == 6; }, 10s,
+                                        "the learned profiles file holds the 6 runs"));
+  }
+  {
+    InProcess s{config};  // loads the file, learns on
+    service::HttpClient c{s.url()};
+    BOOST_TEST_REQUIRE(c.request("POST", "/v1/jobs",
+                                 json{{"engine", "onnx-mobilenet-op11"}, {"queries", 200}, {"qos_seconds", 600}}.dump())
+                           .status == 201);
+    wait_all_terminal(c, 7, 30s);
+    BOOST_TEST(test::eventually([&] { return runs_seen() == 7; }, 10s, "the file holds the runs of both starts"));
+  }
+  BOOST_TEST(!std::filesystem::exists(dir / "learned-profiles.json.tmp"));
+  std::ofstream{file, std::ios::trunc} << R"({"format": "synergai.learned-profiles/1", "points": [], "nodes": [)"
+                                       << R"({"node": "mars", "ratio": 1, "observations": 1, "rejected": 0}]})";
+  try {
+    InProcess s{config};
+    BOOST_FAIL("the service started on a bad learned profiles file");
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find(file.string()) != std::string::npos, what);
+    BOOST_TEST(what.find("nodes[0].node") != std::string::npos, what);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
