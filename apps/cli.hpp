@@ -6,7 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <functional>
+#include <string>
 
 namespace synergai::app {
 
@@ -15,6 +17,19 @@ using Action = std::function<int()>;
 // Registers `action` to run when `sub` was chosen; main() runs at most one.
 void set_action(CLI::App* sub, Action action);
 Action chosen_action();
+
+// A number in (0, 1], e.g. --energy-margin.
+inline CLI::Validator share_in_zero_to_one() {
+  return CLI::Validator(
+      [](std::string& text) {
+        double v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc{} || end != text.data() + text.size() || !(v > 0 && v <= 1))
+          return "expected a number in (0, 1], got " + text;
+        return std::string{};
+      },
+      "in (0, 1]");
+}
 
 void add_validate_command(CLI::App& app);
 void add_kube_command(CLI::App& app);

@@ -48,6 +48,7 @@ struct ExperimentArgs {
   bool no_figures = false;
   bool optimum = false;
   double optimum_time_limit_s = 0;
+  double energy_margin = -1;  // unset: the file's
   std::string late, interarrival, srr_queue, baseline_config;
 };
 
@@ -105,6 +106,7 @@ int experiment_command(const ExperimentArgs& a) {
   if (!a.interarrival.empty()) x.interarrival = a.interarrival;
   if (!a.srr_queue.empty()) x.srr_queue = a.srr_queue;
   if (!a.baseline_config.empty()) x.baseline_config = a.baseline_config;
+  if (a.energy_margin >= 0) x.energy_margin = a.energy_margin;
 
   auto testbed = config::load_testbed(x.testbed);
   auto dictionary = config::load_dictionary(x.dictionary, &testbed);
@@ -252,6 +254,10 @@ void add_experiment_command(CLI::App& app) {
                   "Baselines' fixed configuration: the testbed's baseline_config (testbed) or the default mode "
                   "(default-mode)")
       ->check(CLI::IsMember({"testbed", "default-mode"}));
+  cmd->add_option("--energy-margin", a.energy_margin,
+                  "synergai-energy: the share of a job's remaining time its configuration must fit in (default: the "
+                  "file's, else 0.8)")
+      ->check(share_in_zero_to_one());
   set_action(cmd, [] { return experiment_command(a); });
 }
 

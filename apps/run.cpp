@@ -34,6 +34,7 @@ struct RunArgs {
   std::string interarrival = "inference";
   std::string srr_queue = "per-worker";
   std::string baseline_config = "testbed";
+  double energy_margin = 0.8;
   bool optimum = false;
   double optimum_time_limit_s = 20;
   double tick_s = 1;
@@ -52,6 +53,7 @@ int run_command(RunArgs& a) {
   auto testbed = experiments::with_baseline_reading(config::load_testbed(a.testbed), a.baseline_config);
   auto dictionary = config::load_dictionary(a.dictionary, &testbed);
   a.options.policy_options.srr_global_queue = a.srr_queue == "global";
+  a.options.policy_options.energy_deadline_margin = a.energy_margin;
   a.options.tick = Seconds{a.tick_s};
   a.options.reservation_ttl = Seconds{a.reservation_ttl_s};
   a.options.late_jobs = a.late == "drop" ? LateJobs::drop : LateJobs::run;
@@ -181,6 +183,10 @@ void add_run_command(CLI::App& app) {
                   "Baselines' fixed configuration: the testbed's baseline_config (testbed) or the default mode "
                   "(default-mode)")
       ->check(CLI::IsMember({"testbed", "default-mode"}))
+      ->capture_default_str();
+  cmd->add_option("--energy-margin", a.energy_margin,
+                  "synergai-energy: the share of a job's remaining time its configuration must fit in")
+      ->check(share_in_zero_to_one())
       ->capture_default_str();
   cmd->add_flag("--optimum", a.optimum, "Also solve the run's clairvoyant optimum (MILP, CBC) and print the regret");
   cmd->add_option("--optimum-time-limit", a.optimum_time_limit_s, "Seconds for the optimum's MILP")

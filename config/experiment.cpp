@@ -34,7 +34,7 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
   Cursor root{doc, diagnostics};
   Experiment x;
   if (root.object({"experiment", "testbed", "dictionary", "scenarios", "policies", "seeds", "jobs", "draw",
-                   "noise_sigma", "failure_probability", "tick_s", "late", "interarrival", "srr_queue",
+                   "noise_sigma", "failure_probability", "tick_s", "late", "interarrival", "srr_queue", "energy_margin",
                    "baseline_config", "optimum", "optimum_time_limit_s", "learning", "learned_profiles",
                    "slowdown"})) {
     if (auto n = root.field("experiment").string()) x.name = *n;
@@ -60,6 +60,8 @@ Experiment read_experiment(const Document& doc, const std::filesystem::path& bas
     choice("interarrival", x.interarrival, {"inference", "total"});
     choice("srr_queue", x.srr_queue, {"per-worker", "global"});
     choice("baseline_config", x.baseline_config, {"testbed", "default-mode"});
+    if (auto f = root.field("energy_margin"); f.present())
+      if (auto m = f.number(0, 1, true)) x.energy_margin = *m;
     if (auto f = root.field("optimum"); f.present())
       if (auto b = f.boolean()) x.optimum = *b;
     if (auto f = root.field("optimum_time_limit_s"); f.present())

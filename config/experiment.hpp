@@ -35,6 +35,9 @@ struct Experiment {
   std::string interarrival = "inference";  // mean inter-arrival from q/QPS (inference) | pre + q/QPS (total)
   std::string srr_queue = "per-worker";    // SRR: per-worker | global (strict first come, first served)
   std::string baseline_config = "testbed"; // baselines' configuration: testbed | default-mode
+  // synergai-energy: a configuration is chosen for its energy only when its
+  // estimate fits in this share of the job's remaining time, (0, 1].
+  double energy_margin = 0.8;
   // The clairvoyant optimum (experiments/optimum.hpp), when asked for.
   bool optimum = false;
   double optimum_time_limit_s = 20;        // per MILP

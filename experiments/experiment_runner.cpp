@@ -85,6 +85,7 @@ RuntimeOptions runtime_options(const config::Experiment& experiment, const RunKe
   ro.failure_probability = experiment.failure_probability;
   ro.late_jobs = experiment.late == "drop" ? LateJobs::drop : LateJobs::run;
   ro.policy_options.srr_global_queue = experiment.srr_queue == "global";
+  ro.policy_options.energy_deadline_margin = experiment.energy_margin;
   ro.learning = experiment.learning;  // a fresh store per run: runs stay independent and deterministic
   ro.learning_settings = experiment.learning_settings;
   ro.slowdown = experiment.slowdown;

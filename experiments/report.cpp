@@ -284,7 +284,8 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
                    {"late", x.late},
                    {"interarrival", x.interarrival},
                    {"srr_queue", x.srr_queue},
-                   {"baseline_config", x.baseline_config}};
+                   {"baseline_config", x.baseline_config},
+                   {"energy_margin", x.energy_margin}};
   auto& run_list = j["runs"] = nlohmann::json::array();
   for (const auto& r : runs) run_list.push_back(run_summary(r.key, r.metrics, r.energy));
   auto& agg = j["aggregate"] = nlohmann::json::array();
@@ -402,11 +403,12 @@ std::string summary_markdown(const config::Experiment& x, const std::string& tes
   md += fmt::format(
       "Testbed `{}`; {} scenario{} × {} polic{} × {} seed{} (1..{}), {} jobs per run ({} draw), "
       "execution-time noise σ {}, failure probability {}, tick {} s. Readings: late jobs `{}`, mean inter-arrival "
-      "from {}, SRR queue `{}`, baseline configuration `{}`.\n\n",
+      "from {}, SRR queue `{}`, baseline configuration `{}`.{}\n\n",
       testbed_name, x.scenarios.size(), x.scenarios.size() == 1 ? "" : "s", x.policies.size(),
       x.policies.size() == 1 ? "y" : "ies", x.seeds, x.seeds == 1 ? "" : "s", x.seeds, x.jobs, x.draw, x.noise_sigma,
       x.failure_probability, x.tick.count(), x.late, x.interarrival == "total" ? "pre-processing + q/QPS" : "q/QPS",
-      x.srr_queue, x.baseline_config);
+      x.srr_queue, x.baseline_config,
+      has_policy(x, "synergai-energy") ? fmt::format(" SynergAI-energy's deadline margin {}.", x.energy_margin) : "");
   md +=
       "Per run: violations = jobs that finished after their QoS target or failed; waiting = submission → start; "
       "e2e = submission → finish; excess = max(0, e2e − QoS); a cancelled (dropped) job is a violation too. Over the seeds: violations mean ± sample sd "

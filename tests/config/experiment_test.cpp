@@ -33,8 +33,10 @@ BOOST_AUTO_TEST_CASE(readings_default_to_the_original_behaviour_and_are_checked)
   BOOST_TEST(x.srr_queue == "per-worker");
   BOOST_TEST(x.baseline_config == "testbed");
   BOOST_TEST(!x.optimum);
+  BOOST_TEST(x.energy_margin == 0.8);
   auto y = read_experiment(parse_yaml(base + "late: drop\ninterarrival: total\nsrr_queue: global\n"
-                                             "baseline_config: default-mode\noptimum: true\noptimum_time_limit_s: 5\n",
+                                             "baseline_config: default-mode\noptimum: true\noptimum_time_limit_s: 5\n"
+                                             "energy_margin: 1\n",
                                       "experiment.yaml"),
                            dir, {"synergai", "rr"});
   BOOST_TEST(y.late == "drop");
@@ -43,8 +45,9 @@ BOOST_AUTO_TEST_CASE(readings_default_to_the_original_behaviour_and_are_checked)
   BOOST_TEST(y.baseline_config == "default-mode");
   BOOST_TEST(y.optimum);
   BOOST_TEST(y.optimum_time_limit_s == 5.0);
+  BOOST_TEST(y.energy_margin == 1.0);
   for (const char* bad : {"late: later\n", "interarrival: both\n", "srr_queue: shared\n", "baseline_config: fastest\n",
-                          "optimum_time_limit_s: 0\n"}) {
+                          "optimum_time_limit_s: 0\n", "energy_margin: 0\n", "energy_margin: 1.2\n"}) {
     try {
       read_experiment(parse_yaml(base + bad, "experiment.yaml"), dir, {"synergai", "rr"});
       BOOST_ERROR("accepted " << bad);

@@ -532,15 +532,18 @@ BOOST_AUTO_TEST_CASE(each_reading_reaches_the_runs) {
   BOOST_TEST(plain[5].engine == spread[5].engine);
   BOOST_TEST(seconds_of(spread.back().submitted_at) > seconds_of(plain.back().submitted_at));
 
-  // Late jobs and the SRR queue go to the runtime options.
+  // Late jobs, the SRR queue and synergai-energy's margin go to the runtime options.
   x.late = "drop";
   x.srr_queue = "global";
+  x.energy_margin = 0.6;
   auto o = experiments::runtime_options(x, experiments::RunKey{"DL-FH", "srr", 1});
   BOOST_TEST((o.late_jobs == LateJobs::drop));
   BOOST_TEST(o.policy_options.srr_global_queue);
+  BOOST_TEST(o.policy_options.energy_deadline_margin == 0.6);
   auto defaults = experiments::runtime_options(config::Experiment{}, experiments::RunKey{"DL-FH", "srr", 1});
   BOOST_TEST((defaults.late_jobs == LateJobs::run));
   BOOST_TEST(!defaults.policy_options.srr_global_queue);
+  BOOST_TEST(defaults.policy_options.energy_deadline_margin == 0.8);
 }
 
 // The thesis's evaluation makes the same decisions as when its results were
