@@ -3,9 +3,10 @@
 # loopback with the simulated executor and the journal on (every submission
 # answered after its fsync), then loads it with `synergai bench-service` at
 # increasing concurrency and prints accepted submissions per second and
-# latency per level. Jobs are short (few queries, the executor 10000x faster
-# than modelled) so the queue drains and the scheduler's backlog does not
-# weigh on the figures. The journal goes to a fresh folder inside
+# latency per level, and each level against the disk's own write+fsync rate,
+# measured in the journal's folder before each level and after the last.
+# Jobs are short (few queries, the executor 10000x faster than modelled) so
+# the queue drains and the scheduler's backlog does not weigh on the figures. The journal goes to a fresh folder inside
 # JOURNAL_DIR (default: build/), so its filesystem is the one measured; give
 # /dev/shm to see the service without fsync cost.
 # Usage: service/bench.sh PATH/TO/synergai [JOURNAL_DIR [CONCURRENCY]]
@@ -47,7 +48,7 @@ EOF
 model=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
 echo "machine: $(nproc) cores${model:+, $model}, $(uname -sr)"
 echo "service: simulated executor (speed-up 10000), policy synergai, thesis testbed"
-echo "journal: on, $tmp/journal.jsonl ($(stat -f -c %T "$tmp") filesystem); each submission answered after the fsync of its line (concurrent ones share one)"
+echo "journal: on, $tmp/journal.jsonl ($(stat -f -c %T "$tmp") filesystem); each submission answered after the fsync of its line (every line pending shares one)"
 
 "$program" --log-level info serve --config "$tmp/service.yaml" 2>"$tmp/serve.log" &
 server=$!

@@ -36,6 +36,13 @@ constexpr auto stop_timeout = std::chrono::seconds{10};  // for answers in fligh
 // io_context is destroyed are destroyed with it, and the sessions they hold.
 struct HttpServer::Impl {
   class Session;
+  // Answers that come later (a submission waiting for the journal, answered
+  // from the journal's thread) pass through the gate: once the server is
+  // gone they are dropped instead of posted to a destroyed io_context.
+  struct Gate {
+    std::mutex mutex;
+    bool open = true;
+  };
 
   Service& service;
   ServerOptions options;
@@ -54,8 +61,13 @@ struct HttpServer::Impl {
   std::chrono::milliseconds pause_for{0};
   std::chrono::steady_clock::time_point last_accept_log{};
   std::uint64_t accept_errors_unlogged = 0;
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
 
   Impl(Service& s, ServerOptions o) : service{s}, options{std::move(o)} {}
+  ~Impl() {
+    std::lock_guard lock{gate->mutex};
+    gate->open = false;
+  }
 
   void accept();
   void accept_failed(const beast::error_code& ec);
@@ -123,19 +135,52 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     auto& req = parser_->get();
     Request request{std::string{req.method_string()}, std::string{req.target()},
                     std::string{req[http::field::authorization]}, std::move(req.body())};
-    Response response;
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
     const auto path = request.target.substr(0, request.target.find('?'));
+    if (server_.options.probes_only && path != "/healthz" && path != "/readyz" && path != "/metrics")
+      return write(Response{404, "application/json",
+                            error_body("this listener serves /healthz, /readyz and /metrics only", ""), {}},
+                   keep_alive && !closing_, version);
+    // Most answers come during the call, and are written here; a submission's
+    // comes later from the journal's thread, and is posted to this session's
+    // strand. The connection waits for it (busy), others go on meanwhile.
+    struct Answer {
+      std::mutex mutex;
+      bool during_call = true;
+      std::optional<Response> now;
+    };
+    auto answer = std::make_shared<Answer>();
+    Service::Reply reply = [answer, gate = server_.gate, weak = weak_from_this(), keep_alive,
+                            version](Response response) {
+      {
+        std::lock_guard lock{answer->mutex};
+        if (answer->during_call) {
+          answer->now = std::move(response);
+          return;
+        }
+      }
+      std::lock_guard lock{gate->mutex};
+      auto self = weak.lock();
+      if (!gate->open || !self) return;  // the server is gone: nobody to answer
+      net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive, version]() mutable {
+        self->write(std::move(response), keep_alive && !self->closing_, version);
+      });
+    };
     try {
-      if (server_.options.probes_only && path != "/healthz" && path != "/readyz" && path != "/metrics")
-        response = Response{404, "application/json",
-                            error_body("this listener serves /healthz, /readyz and /metrics only", ""), {}};
-      else
-        response = server_.service.handle(request);
-    } catch (const std::exception& e) {
+      server_.service.handle_async(request, std::move(reply));
+    } catch (const std::exception& e) {  // handle_async() does not throw; if it did, nothing answered
       log::error("http", "request failed", {{"method", request.method}, {"target", request.target}, {"error", e.what()}});
-      response = Response{500, "application/json", error_body("internal error", ""), {}};
+      std::lock_guard lock{answer->mutex};
+      answer->now = Response{500, "application/json", error_body("internal error", ""), {}};
     }
-    write(std::move(response), req.keep_alive() && !closing_, req.version());
+    std::optional<Response> now;
+    {
+      std::lock_guard lock{answer->mutex};
+      answer->during_call = false;
+      now.swap(answer->now);
+    }
+    if (now) write(std::move(*now), keep_alive && !closing_, version);
   }
 
   void reply_error(int status, std::string message) {

@@ -188,15 +188,53 @@ std::uint64_t Journal::enqueue(const JobRecord& record, bool durable) {
   std::lock_guard lock{mutex_};
   if (stopping_) throw RuntimeError{fmt::format("journal {}: closed", path_.string())};
   auto sequence = ++queued_;
+  const bool first = queue_.empty();
   queue_.push_back(Entry{std::move(line), sequence, durable, durable ? record.spec.id : std::string{}});
   if (durable) awaited_ = sequence;
-  wake_.notify_one();
+  // A transition behind other lines changes nothing for the thread: it is
+  // waiting for a durable line, or writing, and takes the whole queue next.
+  if (durable || first) wake_.notify_one();
   return sequence;
 }
 
 void Journal::await(std::uint64_t sequence) {
   std::unique_lock lock{mutex_};
   wait_for(sequence, lock);
+}
+
+void Journal::on_written(std::uint64_t sequence, Done done) {
+  std::optional<std::string> outcome;
+  {
+    std::lock_guard lock{mutex_};
+    if (tried_ < sequence && !closed_) {
+      waiters_.emplace(sequence, std::move(done));
+      if (awaited_ < sequence) {
+        awaited_ = sequence;
+        wake_.notify_one();
+      }
+      return;
+    }
+    if (tried_ < sequence) outcome = fmt::format("journal {}: closed", path_.string());
+    else if (refused_.count(sequence)) outcome = stats_.last_error;
+  }
+  done(outcome ? &*outcome : nullptr);
+}
+
+std::uint64_t Journal::queued() const {
+  std::lock_guard lock{mutex_};
+  return queued_;
+}
+
+std::vector<std::pair<Journal::Done, std::optional<std::string>>> Journal::take_done() {
+  std::vector<std::pair<Done, std::optional<std::string>>> out;
+  auto end = waiters_.upper_bound(tried_);
+  for (auto it = waiters_.begin(); it != end; ++it) {
+    std::optional<std::string> error;
+    if (refused_.count(it->first)) error = stats_.last_error;
+    out.emplace_back(std::move(it->second), std::move(error));
+  }
+  waiters_.erase(waiters_.begin(), end);
+  return out;
 }
 
 void Journal::rewrite() {
@@ -229,6 +267,14 @@ std::size_t Journal::close() {
     ::close(fd_);
     fd_ = -1;
   }
+  std::multimap<std::uint64_t, Done> left;  // lines of a last batch that could not be tried
+  {
+    std::lock_guard lock{mutex_};
+    closed_ = true;
+    left.swap(waiters_);
+  }
+  const auto closed = fmt::format("journal {}: closed", path_.string());
+  for (auto& [_, done] : left) done(&closed);
   std::lock_guard lock{mutex_};
   if (!queue_.empty())
     log::error("journal", "lines could not be written before the service stopped",
@@ -295,6 +341,12 @@ void Journal::run() {
       }
     }
     synced_cv_.notify_all();
+    if (!waiters_.empty()) {
+      auto done = take_done();
+      lock.unlock();
+      for (auto& [callback, outcome] : done) callback(outcome ? &*outcome : nullptr);
+      lock.lock();
+    }
     if (!error.empty()) {
       if (stopping_) return;  // close() reports what is left
       wake_.wait_for(lock, retry_, [&] { return stopping_; });

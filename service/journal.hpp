@@ -1,13 +1,19 @@
 // The service's journal: one JSON line per accepted job and per state
 // transition ({"job": JobRecord}); the latest line of a job id wins.
 //
-// All file work happens on the journal's own thread. append() queues a line;
-// with `durable` it returns only once the line is written and fsynced (lines
-// queued together share one fsync). Lines nobody waits for (transitions) are
-// held up to `linger` for a durable line to share its fsync, so that a job
-// costs about one fsync, its submission's, rather than one per transition. When the file grows past the compaction
-// bound, the thread rewrites it from a snapshot of every job's latest record
-// (temporary file, fsync, rename, fsync of the folder), then keeps appending.
+// All file work happens on the journal's own thread, in batches: each batch
+// takes every line queued so far, writes it and fsyncs once (group commit).
+// A durable line (a submission) starts a batch at once; its appender learns
+// the outcome by waiting (await) or by a callback (on_written), so that an
+// HTTP thread need not block and any number of submissions share one fsync.
+// Lines nobody waits for (transitions) never cost an fsync of their own while
+// submissions come: they ride in the next durable batch, and are written alone
+// only after `linger` without one (so that a job costs about one fsync, its
+// submission's, rather than one per transition). A transition does not even
+// wake the thread unless it is the first line queued. When the file grows
+// past the compaction bound, the thread rewrites it from a snapshot of every
+// job's latest record (temporary file, fsync, rename, fsync of the folder),
+// then keeps appending.
 //
 // Failures keep the journal's word (docs/operations.md, "The journal"):
 // - a batch whose write or fsync fails is cut off again (ftruncate to the size
@@ -31,6 +37,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -74,6 +81,9 @@ struct JournalStats {
 class Journal {
  public:
   using Snapshot = std::function<std::vector<JobRecord>()>;
+  // The outcome of a line's batch: nullptr when the line is in the file
+  // (fsynced), else the error that refused it.
+  using Done = std::function<void(const std::string* error)>;
 
   // Opens (creating folders and file) for appending, repairing a torn tail;
   // throws RuntimeError.
@@ -94,6 +104,14 @@ class Journal {
   // append() does.
   std::uint64_t enqueue(const JobRecord& record, bool durable);
   void await(std::uint64_t sequence);
+  // await() without blocking: `done` is called once the batch holding line
+  // `sequence` was tried (on the journal's thread, or at once on this one if
+  // it already was; with an error, too, if the journal closes first). A
+  // refused line is settled as after await(). `done` must not call back into
+  // the journal but for settle() and enqueue().
+  void on_written(std::uint64_t sequence, Done done);
+  // Sequence of the last line queued.
+  std::uint64_t queued() const;
   // After await() threw and the caller removed the job from its table: the
   // journal stops keeping the refused job out of compactions.
   void settle(std::uint64_t sequence);
@@ -123,6 +141,8 @@ class Journal {
   void write_batch(const std::deque<Entry>& batch);
   void compact();
   void wait_for(std::uint64_t sequence, std::unique_lock<std::mutex>& lock);
+  // Takes the callbacks whose lines were tried, each with its outcome.
+  std::vector<std::pair<Done, std::optional<std::string>>> take_done();
 
   std::filesystem::path path_;
   std::uint64_t compact_bytes_;
@@ -140,8 +160,10 @@ class Journal {
   std::uint64_t queued_ = 0;  // sequence of the last queued line
   std::atomic<std::uint64_t> written_{0};
   std::uint64_t tried_ = 0;   // sequence of the last line whose batch was tried
+  std::multimap<std::uint64_t, Done> waiters_;  // on_written() callbacks, by sequence
   std::map<std::uint64_t, std::string> refused_;  // durable lines whose batch failed (job id), until their appender learns it
   bool stopping_ = false;
+  bool closed_ = false;  // the thread has ended: on_written() answers at once
   bool rewrite_requested_ = false;
   JournalStats stats_;
   std::thread thread_;

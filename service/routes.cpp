@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <future>
+#include <optional>
 #include <variant>
 
 namespace synergai::service {
@@ -28,20 +30,33 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Response Service::handle(const Request& r) {
-  Response out;
+void Service::handle_async(const Request& r, Reply reply) {
+  Reply counted = [this, reply = std::move(reply)](Response out) {
+    {
+      std::lock_guard lock{mutex_};
+      ++responses_[out.status];
+    }
+    reply(std::move(out));
+  };
+  std::optional<Response> out;
   try {
-    out = route(r);
+    out = route(r, counted);
   } catch (const std::exception& e) {
+    // Thrown before submit() took the reply: nothing has answered yet.
     log::error("service", "request failed", {{"method", r.method}, {"target", r.target}, {"error", e.what()}});
     out = error_response(500, "internal error", "");
   }
-  std::lock_guard lock{mutex_};
-  ++responses_[out.status];
-  return out;
+  if (out) counted(std::move(*out));
 }
 
-Response Service::route(const Request& r) {
+Response Service::handle(const Request& r) {
+  std::promise<Response> answer;
+  auto future = answer.get_future();
+  handle_async(r, [&answer](Response out) { answer.set_value(std::move(out)); });
+  return future.get();
+}
+
+std::optional<Response> Service::route(const Request& r, const Reply& reply) {
   auto [path, query] = split_target(r.target);
   bool url_ok = valid_utf8(path);
   for (const auto& [k, v] : query) url_ok = url_ok && valid_utf8(k) && valid_utf8(v);
@@ -69,7 +84,11 @@ Response Service::route(const Request& r) {
     } else if (!ready_) {
       out = error_response(503, "the service is starting (journal replay)", "");
     } else if (path == "/v1/jobs") {
-      out = r.method == "POST" ? submit(r) : r.method == "GET" ? list(query) : error_response(405, "use GET or POST", "");
+      if (r.method == "POST") {
+        submit(r, reply);
+        return std::nullopt;
+      }
+      out = r.method == "GET" ? list(query) : error_response(405, "use GET or POST", "");
     } else if (path.rfind("/v1/jobs/", 0) == 0 && path.size() > 9 && path.find('/', 9) == std::string::npos) {
       auto id = path.substr(9);
       out = r.method == "GET" ? get(id) : r.method == "DELETE" ? cancel(id) : error_response(405, "use GET or DELETE", "");
@@ -88,14 +107,19 @@ Response Service::route(const Request& r) {
   return out;
 }
 
-Response Service::submit(const Request& r) {
+// Answers once the submission's line is fsynced (its batch shared with every
+// other line pending then), from the journal's thread: the HTTP thread is free
+// meanwhile, so that many submissions wait on one fsync.
+void Service::submit(const Request& r, const Reply& reply) {
   auto parsed = parse_submission(r.body, testbed_, dictionary_);
-  if (auto* refused = std::get_if<Refusal>(&parsed)) return error_response(refused->status, refused->message, refused->field);
+  if (auto* refused = std::get_if<Refusal>(&parsed))
+    return reply(error_response(refused->status, refused->message, refused->field));
   JobSpec spec = std::get<JobSpec>(std::move(parsed));
   const bool generated = spec.id.empty();
   JobRecord record;
   std::uint64_t line = 0;
   std::uint64_t seq_of_repeat = 0;
+  std::optional<Response> refused;  // answered after the table's lock: the reply counts under it
   {
     std::lock_guard lock{mutex_};
     expire(now());
@@ -107,13 +131,15 @@ Response Service::submit(const Request& r) {
       while (jobs_.count(spec.id));
     } else if (auto it = jobs_.find(spec.id); it != jobs_.end()) {
       const auto& old = it->second.record.spec;
-      if (old.engine != spec.engine || old.queries != spec.queries || old.qos != spec.qos)
-        return error_response(409, fmt::format("job {} exists with another body", spec.id), "id");
-      record = it->second.record;
-      seq_of_repeat = it->second.seq;
-      spec.id.clear();  // marks the repeat
+      if (old.engine != spec.engine || old.queries != spec.queries || old.qos != spec.qos) {
+        refused = error_response(409, fmt::format("job {} exists with another body", spec.id), "id");
+      } else {
+        record = it->second.record;
+        seq_of_repeat = it->second.seq;
+        spec.id.clear();  // marks the repeat
+      }
     }
-    if (!spec.id.empty()) {
+    if (!refused && !spec.id.empty()) {
       spec.submitted_at = scheduler_->now();
       record = JobRecord{};
       record.spec = spec;
@@ -128,36 +154,44 @@ Response Service::submit(const Request& r) {
       } catch (const std::exception& e) {
         erase(spec.id);
         --accepted_;
-        return error_response(503, fmt::format("the journal cannot be written: {}", e.what()), "");
+        refused = error_response(503, fmt::format("the journal cannot be written: {}", e.what()), "");
       }
     }
   }
+  if (refused) return reply(std::move(*refused));
   if (spec.id.empty()) {
-    // A repeat: its answer waits for the first submission's fsync, and is a
-    // 201 only if that submission was accepted after all.
-    journal_->sync();
-    std::lock_guard lock{mutex_};
-    auto it = jobs_.find(record.spec.id);
-    if (it == jobs_.end() || it->second.seq != seq_of_repeat)
-      return error_response(503, "the journal cannot be written; the job was not accepted", "");
-    return json_response(201, job_json(it->second.record));
+    // A repeat: its answer waits for the first submission's fsync (every line
+    // queued so far tried), and is a 201 only if that submission was accepted
+    // after all.
+    journal_->on_written(journal_->queued(), [this, reply, id = record.spec.id, seq_of_repeat](const std::string*) {
+      Response out;
+      {
+        std::lock_guard lock{mutex_};
+        auto it = jobs_.find(id);
+        out = it == jobs_.end() || it->second.seq != seq_of_repeat
+                  ? error_response(503, "the journal cannot be written; the job was not accepted", "")
+                  : json_response(201, job_json(it->second.record));
+      }
+      reply(std::move(out));
+    });
+    return;
   }
-  try {
-    journal_->await(line);
-  } catch (const std::exception& e) {
-    log::error("service", "job not accepted", {{"job", spec.id}, {"error", e.what()}});
-    {
-      std::lock_guard lock{mutex_};
-      erase(spec.id);
-      --accepted_;
+  journal_->on_written(line, [this, reply, spec, record, line](const std::string* error) {
+    if (error) {
+      log::error("service", "job not accepted", {{"job", spec.id}, {"error", *error}});
+      {
+        std::lock_guard lock{mutex_};
+        erase(spec.id);
+        --accepted_;
+      }
+      journal_->settle(line);
+      return reply(error_response(503, "the journal cannot be written; the job was not accepted", ""));
     }
-    journal_->settle(line);
-    return error_response(503, "the journal cannot be written; the job was not accepted", "");
-  }
-  scheduler_->submit(spec);
-  auto response = json_response(201, job_json(record));
-  response.headers.emplace_back("Location", "/v1/jobs/" + spec.id);
-  return response;
+    scheduler_->submit(spec);
+    auto response = json_response(201, job_json(record));
+    response.headers.emplace_back("Location", "/v1/jobs/" + spec.id);
+    reply(std::move(response));
+  });
 }
 
 Response Service::list(const std::map<std::string, std::string>& query) {

@@ -4,9 +4,11 @@
 // the table and the scheduler's observer, routes.cpp the API's handlers,
 // validation.hpp the checks of requests, exposition.hpp what is shown.
 //
-// Threads: handle() runs on the HTTP server's I/O threads (never on actor
-// threads) and may block on the journal's fsync; the scheduler's observer runs
-// on an actor thread and only takes the table's mutex and queues journal lines.
+// Threads: handle_async() runs on the HTTP server's I/O threads (never on
+// actor threads) and never blocks on the journal: a submission's answer comes
+// from the journal's thread once its line is fsynced (handle() waits for it);
+// the scheduler's observer runs on an actor thread and only takes the table's
+// mutex and queues journal lines.
 #pragma once
 
 #include "actors/scheduler.hpp"
@@ -69,6 +71,12 @@ class Service {
   // that could not be written (0: the journal holds every transition).
   std::size_t stop();
 
+  // The answer to a request, given to `reply` once: at once on this thread,
+  // or, for a submission, on the journal's thread once its line is fsynced
+  // (or refused). Never throws.
+  using Reply = std::function<void(Response)>;
+  void handle_async(const Request& request, Reply reply);
+  // handle_async(), waiting for the answer.
   Response handle(const Request& request);
 
   // The executor's first list of the Jobs it finds (the Kubernetes bridge's):
@@ -88,8 +96,10 @@ class Service {
   bool journal_failing() const { return journal_ && journal_->stats().failing; }
 
  private:
-  Response route(const Request& r);  // handle() without the response count
-  Response submit(const Request& r);
+  // handle_async() without the response count: the answer, or none when
+  // submit() took `reply` to answer later.
+  std::optional<Response> route(const Request& r, const Reply& reply);
+  void submit(const Request& r, const Reply& reply);
   Response list(const std::map<std::string, std::string>& query);
   Response get(const std::string& id);
   Response cancel(const std::string& id);
