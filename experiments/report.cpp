@@ -286,6 +286,14 @@ nlohmann::json summary_json(const config::Experiment& x, const std::string& test
                    {"srr_queue", x.srr_queue},
                    {"baseline_config", x.baseline_config},
                    {"energy_margin", x.energy_margin}};
+  // Learned profiles and simulated drift, only when used (docs/configuration.md).
+  if (x.learning)
+    j["settings"]["learning"] = {{"alpha", x.learning_settings.alpha},
+                                 {"min_observations", x.learning_settings.min_observations},
+                                 {"min_ratio", x.learning_settings.min_ratio},
+                                 {"max_ratio", x.learning_settings.max_ratio},
+                                 {"learned_profiles", x.learned_profiles.string()}};
+  if (!x.slowdown.empty()) j["settings"]["slowdown"] = x.slowdown;
   auto& run_list = j["runs"] = nlohmann::json::array();
   for (const auto& r : runs) run_list.push_back(run_summary(r.key, r.metrics, r.energy));
   auto& agg = j["aggregate"] = nlohmann::json::array();
@@ -409,6 +417,18 @@ std::string summary_markdown(const config::Experiment& x, const std::string& tes
       x.failure_probability, x.tick.count(), x.late, x.interarrival == "total" ? "pre-processing + q/QPS" : "q/QPS",
       x.srr_queue, x.baseline_config,
       has_policy(x, "synergai-energy") ? fmt::format(" SynergAI-energy's deadline margin {}.", x.energy_margin) : "");
+  if (!x.slowdown.empty()) {
+    std::vector<std::string> slower;
+    for (const auto& [node, factor] : x.slowdown) slower.push_back(fmt::format("{} × {}", node, factor));
+    md += fmt::format("Simulated drift: true execution times {}, the dictionary as profiled.\n\n",
+                      fmt::join(slower, ", "));
+  }
+  if (x.learning)
+    md += fmt::format("Learned profiles on: alpha {}, used after {} runs, guard [{}, {}] × the mean{}.\n\n",
+                      x.learning_settings.alpha, x.learning_settings.min_observations, x.learning_settings.min_ratio,
+                      x.learning_settings.max_ratio,
+                      x.learned_profiles.empty() ? ", each run starting with nothing learned"
+                                                 : ", each run starting from " + x.learned_profiles.filename().string());
   md +=
       "Per run: violations = jobs that finished after their QoS target or failed; waiting = submission → start; "
       "e2e = submission → finish; excess = max(0, e2e − QoS); a cancelled (dropped) job is a violation too. Over the seeds: violations mean ± sample sd "

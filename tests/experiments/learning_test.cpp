@@ -3,12 +3,14 @@
 // runs' observed times wins part of them back (docs/results.md, "A node
 // slower than its profile").
 #include "experiments/experiment_runner.hpp"
+#include "experiments/report.hpp"
 
 #include "executors/simulated/simulated_executor.hpp"
 #include "support/errors.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
 
 #include <map>
 
@@ -104,6 +106,27 @@ BOOST_AUTO_TEST_CASE(learning_without_drift_keeps_the_accurate_outcome) {
   }
   BOOST_TEST_MESSAGE("accurate " << a << ", learning " << l);
   BOOST_TEST(static_cast<double>(l) <= 1.03 * static_cast<double>(a));
+}
+
+// A results folder says that its runs had a slowdown and learned, and only then.
+BOOST_AUTO_TEST_CASE(the_summary_names_the_slowdown_and_the_learning_only_when_used) {
+  Thesis t;
+  auto x = drift(true, true);
+  x.seeds = 1;
+  x.scenarios = {"DL-FL"};
+  const auto runs = experiments::run_experiment(x, t.testbed, t.dictionary, {});
+  const auto aggregates = experiments::aggregate_runs(x, runs);
+  const auto json = experiments::summary_json(x, "thesis", runs, aggregates);
+  BOOST_TEST(json.at("settings").at("slowdown").at("x86") == 1.4);
+  BOOST_TEST(json.at("settings").at("learning").at("alpha") == 0.3);
+  const auto md = experiments::summary_markdown(x, "thesis", aggregates);
+  BOOST_TEST(md.find("x86 × 1.4") != std::string::npos, md.substr(0, 600));
+  BOOST_TEST(md.find("Learned profiles on") != std::string::npos);
+  const auto plain = drift(false, false);
+  const auto plain_json = experiments::summary_json(plain, "thesis", runs, aggregates);
+  BOOST_TEST(!plain_json.at("settings").contains("slowdown"));
+  BOOST_TEST(!plain_json.at("settings").contains("learning"));
+  BOOST_TEST(experiments::summary_markdown(plain, "thesis", aggregates).find("Learned profiles") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
