@@ -1,11 +1,13 @@
 // `synergai validate FILE...`: load and check configuration files (testbeds,
 // dictionaries, experiments, performance models, service files), then print
 // what they hold. Dictionaries are checked against a testbed when one is given
-// (as --testbed or among the files, matched by name). Exit 2 on any problem.
+// (as --testbed or among the files, matched by name), learned profiles
+// against the only testbed given. Exit 2 on any problem.
 #include "actors/policies/policy.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
 #include "config/experiment.hpp"
+#include "config/learned_profiles.hpp"
 #include "config/service.hpp"
 #include "config/testbed.hpp"
 #include "profiling/performance_model.hpp"
@@ -20,7 +22,7 @@ namespace {
 
 using namespace synergai::config;
 
-enum class Kind { testbed, dictionary, experiment, model, service };
+enum class Kind { testbed, dictionary, experiment, model, service, learned };
 
 Kind detect_kind(const std::string& file, const std::string& forced) {
   if (forced == "testbed") return Kind::testbed;
@@ -28,8 +30,13 @@ Kind detect_kind(const std::string& file, const std::string& forced) {
   if (forced == "experiment") return Kind::experiment;
   if (forced == "model") return Kind::model;
   if (forced == "service") return Kind::service;
+  if (forced == "learned") return Kind::learned;
   auto ext = std::filesystem::path{file}.extension().string();
-  if (ext == ".json") return Kind::dictionary;
+  if (ext == ".json") {
+    auto doc = read_json_file(file);
+    if (doc.root.is_object() && doc.root.value("format", "") == learned_profiles_format) return Kind::learned;
+    return Kind::dictionary;
+  }
   if (ext == ".yaml" || ext == ".yml") {
     auto doc = read_yaml_file(file);
     if (profiling::is_performance_model(doc)) return Kind::model;
@@ -75,6 +82,28 @@ void print_experiment(const std::string& file, const Experiment& x) {
              "{}, tick {} s\n",
              x.testbed.string(), x.dictionary.string(), fmt::join(x.scenarios, " "), fmt::join(x.policies, " "),
              x.noise_sigma, x.failure_probability, x.tick.count());
+  for (const auto& [node, factor] : x.slowdown)
+    fmt::print("  slowdown: {} runs take {} x their modelled time\n", node, factor);
+  if (x.learning)
+    fmt::print("  learned profiles on (alpha {}, after {} runs){}\n", x.learning_settings.alpha,
+               x.learning_settings.min_observations,
+               x.learned_profiles.empty() ? "" : ", starting from " + x.learned_profiles.string());
+}
+
+void print_learned(const std::string& file, const LearnedEntries& l) {
+  fmt::print("{}: learned profiles: {} points, {} nodes\n", file, l.points.size(), l.nodes.size());
+  for (const auto& [node, e] : l.nodes)
+    fmt::print("  node {:<8} ratio {:.3f} over {} runs ({} rejected)\n", node, e.ratio, e.observations, e.rejected);
+}
+
+// An experiment's slowdown names nodes of its testbed.
+void check_slowdown(const std::string& file, const Experiment& x, const Testbed& tb) {
+  std::vector<Diagnostic> problems;
+  for (const auto& [node, factor] : x.slowdown)
+    if (!tb.find_node(node))
+      problems.push_back(Diagnostic{file, std::nullopt, "slowdown." + node,
+                                    fmt::format("unknown node \"{}\" (not in testbed {})", node, tb.name)});
+  if (!problems.empty()) throw ValidationError{std::move(problems)};
 }
 
 void print_service(const std::string& file, const ServiceConfig& s, const Testbed& tb) {
@@ -148,6 +177,8 @@ int validate(const std::vector<std::string>& files, const std::string& forced_ki
         auto x = load_experiment(f, policy_names());
         auto tb = load_testbed(x.testbed);
         load_dictionary(x.dictionary, &tb);
+        check_slowdown(f, x, tb);
+        if (!x.learned_profiles.empty()) load_learned_profiles(x.learned_profiles, &tb);
         print_experiment(f, x);
       });
     } else if (k == Kind::service) {
@@ -156,6 +187,11 @@ int validate(const std::vector<std::string>& files, const std::string& forced_ki
         auto tb = load_testbed(s.testbed);
         load_dictionary(s.dictionary, &tb);
         print_service(f, s, tb);
+      });
+    } else if (k == Kind::learned) {
+      attempt([&] {
+        const Testbed* tb = testbeds.size() == 1 ? &testbeds.begin()->second : nullptr;
+        print_learned(f, load_learned_profiles(f, tb));
       });
     }
   }
@@ -172,8 +208,9 @@ void add_validate_command(CLI::App& app) {
   static std::string kind = "auto";
   static std::string testbed;
   cmd->add_option("files", files, "Files to check")->required();
-  cmd->add_option("--kind", kind, "auto|testbed|dictionary|experiment|model|service (auto: from extension and content)")
-      ->check(CLI::IsMember({"auto", "testbed", "dictionary", "experiment", "model", "service"}))
+  cmd->add_option("--kind", kind,
+                  "auto|testbed|dictionary|experiment|model|service|learned (auto: from extension and content)")
+      ->check(CLI::IsMember({"auto", "testbed", "dictionary", "experiment", "model", "service", "learned"}))
       ->capture_default_str();
   cmd->add_option("--testbed", testbed, "Testbed to check dictionaries against")->check(CLI::ExistingFile);
   set_action(cmd, [] { return validate(files, kind, testbed); });
