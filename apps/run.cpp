@@ -46,8 +46,28 @@ struct RunArgs {
   std::string models;            // local executor: folder of relative model files
   double job_timeout_s = 30;     // local executor: a job's time-limit floor
   double time_limit_s = 3600;    // local executor: the whole run
+  std::vector<std::string> slowdown;  // NODE=FACTOR: simulated drift
   RuntimeOptions options;
 };
+
+// "NODE=FACTOR" for a node of the testbed and a factor in (0, 100].
+std::pair<std::string, double> parse_slowdown(const std::string& text, const config::Testbed& testbed) {
+  const auto eq = text.find('=');
+  double factor = 0;
+  std::size_t used = 0;
+  try {
+    if (eq != std::string::npos) factor = std::stod(text.substr(eq + 1), &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (eq == std::string::npos || used == 0 || used != text.size() - eq - 1 || !(factor > 0 && factor <= 100))
+    throw InputError{fmt::format("run: --slowdown {}: expected NODE=FACTOR with a factor in (0, 100], e.g. x86=1.4",
+                                 text)};
+  auto node = text.substr(0, eq);
+  if (!testbed.find_node(node))
+    throw InputError{fmt::format("run: --slowdown {}: unknown node \"{}\" (not in testbed {})", text, node, testbed.name)};
+  return {node, factor};
+}
 
 int run_command(RunArgs& a) {
   auto testbed = experiments::with_baseline_reading(config::load_testbed(a.testbed), a.baseline_config);
@@ -58,6 +78,9 @@ int run_command(RunArgs& a) {
   a.options.reservation_ttl = Seconds{a.reservation_ttl_s};
   a.options.late_jobs = a.late == "drop" ? LateJobs::drop : LateJobs::run;
   a.options.trace = !a.trace.empty();
+  for (const auto& s : a.slowdown) a.options.slowdown.insert(parse_slowdown(s, testbed));
+  if (!a.options.slowdown.empty() && (a.optimum || a.executor != "simulated"))
+    throw InputError{"run: --slowdown is the simulated executor's, and the optimum does not model it"};
 
   std::vector<JobSpec> jobs;
   experiments::RunKey key{a.scenario, a.options.policy, a.options.seed};
@@ -192,6 +215,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--optimum-time-limit", a.optimum_time_limit_s, "Seconds for the optimum's MILP")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_flag("--learning", a.options.learning,
+                "Learn each node's estimates from the observed run times (docs/configuration.md, learned profiles)");
+  cmd->add_option("--slowdown", a.slowdown,
+                  "NODE=FACTOR: that node's runs take FACTOR x their modelled time, the dictionary as profiled "
+                  "(repeatable)");
   cmd->add_flag("--head-of-line-blocking", a.options.head_of_line_blocking,
                 "A job that cannot be placed holds back the jobs behind it");
   cmd->add_option("--out", a.out, "Folder for jobs.csv and summary.json");
