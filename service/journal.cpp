@@ -188,34 +188,56 @@ std::uint64_t Journal::enqueue(const JobRecord& record, bool durable) {
   std::lock_guard lock{mutex_};
   if (stopping_) throw RuntimeError{fmt::format("journal {}: closed", path_.string())};
   auto sequence = ++queued_;
-  const bool first = queue_.empty();
-  queue_.push_back(Entry{std::move(line), sequence, durable, durable ? record.spec.id : std::string{}});
-  if (durable) awaited_ = sequence;
-  // A transition behind other lines changes nothing for the thread: it is
-  // waiting for a durable line, or writing, and takes the whole queue next.
-  if (durable || first) wake_.notify_one();
+  queue_.push_back(Entry{std::move(line), sequence, durable, durable ? record.spec.id : std::string{},
+                         std::chrono::steady_clock::now()});
+  // A durable line is announced by its appender's await() or on_written().
+  // A transition only wakes a thread that waits for any line at all: one that
+  // lingers or writes takes it with the rest.
+  if (!durable && idle_) wake_.notify_one();
   return sequence;
 }
 
 void Journal::await(std::uint64_t sequence) {
   std::unique_lock lock{mutex_};
+  if (tried_ < sequence && awaited_ < sequence) {
+    awaited_ = sequence;
+    wake_.notify_one();
+  }
   wait_for(sequence, lock);
 }
 
 void Journal::on_written(std::uint64_t sequence, Done done) {
   std::optional<std::string> outcome;
+  Tried tried;
   {
-    std::lock_guard lock{mutex_};
+    std::unique_lock lock{mutex_};
     if (tried_ < sequence && !closed_) {
       waiters_.emplace(sequence, std::move(done));
-      if (awaited_ < sequence) {
-        awaited_ = sequence;
-        wake_.notify_one();
+      if (writing_ || stopping_ || rewrite_requested_ || stats_.failing || queue_.empty() || last_durables_ > 1) {
+        // The batch being written, or the journal's thread (retrying a
+        // failing disk, closing, rewriting), takes this line next.
+        if (awaited_ < sequence) {
+          awaited_ = sequence;
+          wake_.notify_one();
+        }
+        return;
       }
-      return;
+      // Nobody writes, and submissions come one at a time (the last batch
+      // held one at most): this thread writes the batch itself, this line and
+      // every other pending, sparing the hand-over to the journal's thread and
+      // back (a client waiting for each answer costs an fsync and little
+      // else). Under concurrent load the journal's thread writes, and the
+      // submissions parsed while it wakes join its batch.
+      tried = write_queue(lock);
+    } else if (tried_ < sequence) {
+      outcome = fmt::format("journal {}: closed", path_.string());
+    } else if (refused_.count(sequence)) {
+      outcome = stats_.last_error;
     }
-    if (tried_ < sequence) outcome = fmt::format("journal {}: closed", path_.string());
-    else if (refused_.count(sequence)) outcome = stats_.last_error;
+  }
+  if (!tried.done.empty() || tried.failed) {
+    for (auto& [callback, result] : tried.done) callback(result ? &*result : nullptr);
+    return;
   }
   done(outcome ? &*outcome : nullptr);
 }
@@ -292,10 +314,13 @@ JournalStats Journal::stats() const {
 void Journal::run() {
   std::unique_lock lock{mutex_};
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || rewrite_requested_; });
+    idle_ = true;
+    wake_.wait(lock, [&] { return !writing_ && (stopping_ || !queue_.empty() || rewrite_requested_); });
+    idle_ = false;
     if (queue_.empty() && stopping_ && !rewrite_requested_) return;  // a requested rewrite is done first
     if (queue_.empty()) {  // a rewrite asked for, nothing to append
       rewrite_requested_ = false;
+      writing_ = true;
       lock.unlock();
       try {
         compact();
@@ -303,55 +328,73 @@ void Journal::run() {
         log::error("journal", "rewrite failed, the journal is kept as it is", {{"journal", path_.string()}, {"error", e.what()}});
       }
       lock.lock();
+      writing_ = false;
       continue;
     }
-    // Nobody waits for these lines yet: give a submission the chance to
-    // carry them in its fsync.
-    if (awaited_ <= tried_ && !stopping_)
-      wake_.wait_for(lock, linger_, [&] { return stopping_ || rewrite_requested_ || awaited_ > tried_; });
-    std::deque<Entry> batch;
-    batch.swap(queue_);
-    const auto last = batch.back().sequence;
-    lock.unlock();
-    std::string error;
-    try {
-      write_batch(batch);
-    } catch (const std::exception& e) {
-      error = e.what();
+    // Nobody waits for these lines yet: give a submission the chance to carry
+    // them in its fsync, up to `linger` after the oldest was queued. A
+    // submission's thread may take the queue meanwhile; the wait then goes on
+    // for the lines queued since, without anyone waking this thread.
+    while (!stopping_ && !rewrite_requested_ && awaited_ <= tried_ && !writing_ && !queue_.empty()) {
+      const auto due = queue_.front().queued_at + linger_;
+      if (std::chrono::steady_clock::now() >= due) break;
+      wake_.wait_until(lock, due);
     }
-    lock.lock();
-    tried_ = std::max(tried_, last);
-    if (error.empty()) {
-      // Lines of earlier failed batches went back to the front of the queue,
-      // so everything up to this batch's last line is now in the file.
-      written_ = std::max(written_.load(), last);
-      if (stats_.failing) log::info("journal", "writable again", {{"journal", path_.string()}});
-      stats_.failing = false;
-    } else {
-      if (!stats_.failing) log::error("journal", "write failed; submissions are refused until one succeeds",
-                                      {{"journal", path_.string()}, {"error", error}});
-      stats_.failing = true;
-      stats_.last_error = error;
-      ++stats_.write_failures;
-      // Durable lines were refused (their appenders answer 503); transitions
-      // of accepted jobs go back to the front, for the next batch.
-      for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-        if (it->durable) refused_.emplace(it->sequence, it->job_id);
-        else queue_.push_front(std::move(*it));
-      }
-    }
-    synced_cv_.notify_all();
-    if (!waiters_.empty()) {
-      auto done = take_done();
+    if (writing_ || queue_.empty()) continue;
+    auto tried = write_queue(lock);
+    if (!tried.done.empty()) {
       lock.unlock();
-      for (auto& [callback, outcome] : done) callback(outcome ? &*outcome : nullptr);
+      for (auto& [callback, outcome] : tried.done) callback(outcome ? &*outcome : nullptr);
       lock.lock();
     }
-    if (!error.empty()) {
+    if (tried.failed) {
       if (stopping_) return;  // close() reports what is left
       wake_.wait_for(lock, retry_, [&] { return stopping_; });
     }
   }
+}
+
+Journal::Tried Journal::write_queue(std::unique_lock<std::mutex>& lock) {
+  std::deque<Entry> batch;
+  batch.swap(queue_);
+  const auto last = batch.back().sequence;
+  writing_ = true;
+  lock.unlock();
+  std::string error;
+  try {
+    write_batch(batch);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  lock.lock();
+  writing_ = false;
+  tried_ = std::max(tried_, last);
+  last_durables_ = static_cast<std::size_t>(
+      std::count_if(batch.begin(), batch.end(), [](const Entry& e) { return e.durable; }));
+  if (error.empty()) {
+    // Lines of earlier failed batches went back to the front of the queue,
+    // so everything up to this batch's last line is now in the file.
+    written_ = std::max(written_.load(), last);
+    if (stats_.failing) log::info("journal", "writable again", {{"journal", path_.string()}});
+    stats_.failing = false;
+  } else {
+    if (!stats_.failing) log::error("journal", "write failed; submissions are refused until one succeeds",
+                                    {{"journal", path_.string()}, {"error", error}});
+    stats_.failing = true;
+    stats_.last_error = error;
+    ++stats_.write_failures;
+    // Durable lines were refused (their appenders answer 503); transitions
+    // of accepted jobs go back to the front, for the next batch.
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+      if (it->durable) refused_.emplace(it->sequence, it->job_id);
+      else queue_.push_front(std::move(*it));
+    }
+  }
+  synced_cv_.notify_all();
+  // The journal's thread waits while another thread writes: lines left for
+  // it (queued meanwhile, or put back after a failure) are its to write.
+  if (idle_ && (!queue_.empty() || stopping_ || rewrite_requested_)) wake_.notify_one();
+  return Tried{take_done(), !error.empty()};
 }
 
 void Journal::write_batch(const std::deque<Entry>& batch) {

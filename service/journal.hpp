@@ -1,19 +1,22 @@
 // The service's journal: one JSON line per accepted job and per state
 // transition ({"job": JobRecord}); the latest line of a job id wins.
 //
-// All file work happens on the journal's own thread, in batches: each batch
-// takes every line queued so far, writes it and fsyncs once (group commit).
-// A durable line (a submission) starts a batch at once; its appender learns
-// the outcome by waiting (await) or by a callback (on_written), so that an
-// HTTP thread need not block and any number of submissions share one fsync.
-// Lines nobody waits for (transitions) never cost an fsync of their own while
-// submissions come: they ride in the next durable batch, and are written alone
-// only after `linger` without one (so that a job costs about one fsync, its
-// submission's, rather than one per transition). A transition does not even
-// wake the thread unless it is the first line queued. When the file grows
-// past the compaction bound, the thread rewrites it from a snapshot of every
-// job's latest record (temporary file, fsync, rename, fsync of the folder),
-// then keeps appending.
+// File work happens in batches, one writer at a time: each batch takes every
+// line queued so far, writes it and fsyncs once (group commit). A durable
+// line (a submission) is written as soon as its appender waits for it: by
+// await(), which hands it to the journal's own thread, or by on_written(),
+// which writes the batch on the calling thread when nobody else is writing
+// and submissions come one at a time, and otherwise registers a callback for
+// the next batch, so that an HTTP
+// thread never blocks behind another's fsync and any number of submissions
+// share one. Lines nobody waits for (transitions) never cost an fsync of
+// their own while submissions come: they ride in the next durable batch, and
+// the journal's thread writes them alone only `linger` after the oldest was
+// queued (so that a job costs about one fsync, its submission's, rather than
+// one per transition); a transition wakes that thread only when it waits for
+// any line at all. When the file grows past the compaction bound, the writer
+// rewrites it from a snapshot of every job's latest record (temporary file,
+// fsync, rename, fsync of the folder), then appending goes on.
 //
 // Failures keep the journal's word (docs/operations.md, "The journal"):
 // - a batch whose write or fsync fails is cut off again (ftruncate to the size
@@ -101,14 +104,19 @@ class Journal {
   // holds its own lock (the table and the queue then agree: a compaction
   // leaves out the jobs whose submission is queued or was refused, since
   // their line is not in the file) and wait without it. await() throws as
-  // append() does.
+  // append() does. A durable line is written once await() or on_written()
+  // asks for it (or with any later batch, or at close).
   std::uint64_t enqueue(const JobRecord& record, bool durable);
   void await(std::uint64_t sequence);
-  // await() without blocking: `done` is called once the batch holding line
-  // `sequence` was tried (on the journal's thread, or at once on this one if
-  // it already was; with an error, too, if the journal closes first). A
-  // refused line is settled as after await(). `done` must not call back into
-  // the journal but for settle() and enqueue().
+  // await() without waiting for another thread: `done` is called once the
+  // batch holding line `sequence` was tried. When nobody is writing and the
+  // last batch held one durable line at most, this thread writes that batch now and calls `done` (and the callbacks of the
+  // batch's other lines) before returning; else `done` is called by the
+  // thread that writes the next batch, or at once if the line was already
+  // tried (with an error, too, if the journal closes first). Call it without
+  // holding a lock that the snapshot takes (a batch may compact). A refused
+  // line is settled as after await(). `done` must not call back into the
+  // journal but for settle() and enqueue().
   void on_written(std::uint64_t sequence, Done done);
   // Sequence of the last line queued.
   std::uint64_t queued() const;
@@ -135,9 +143,18 @@ class Journal {
     std::uint64_t sequence = 0;
     bool durable = false;
     std::string job_id;  // of a durable line
+    std::chrono::steady_clock::time_point queued_at;
+  };
+  // A batch's outcome: the callbacks now due, each with its outcome.
+  struct Tried {
+    std::vector<std::pair<Done, std::optional<std::string>>> done;
+    bool failed = false;
   };
 
   void run();
+  // Writes the whole queue as one batch, `lock` released meanwhile; any
+  // thread (one writer at a time: writing_).
+  Tried write_queue(std::unique_lock<std::mutex>& lock);
   void write_batch(const std::deque<Entry>& batch);
   void compact();
   void wait_for(std::uint64_t sequence, std::unique_lock<std::mutex>& lock);
@@ -163,6 +180,9 @@ class Journal {
   std::multimap<std::uint64_t, Done> waiters_;  // on_written() callbacks, by sequence
   std::map<std::uint64_t, std::string> refused_;  // durable lines whose batch failed (job id), until their appender learns it
   bool stopping_ = false;
+  bool writing_ = false;  // a thread writes a batch (or a rewrite): the others leave the file alone
+  bool idle_ = false;     // the journal's thread waits for any line at all
+  std::size_t last_durables_ = 0;  // durable lines in the last batch: more than one, the load is concurrent
   bool closed_ = false;  // the thread has ended: on_written() answers at once
   bool rewrite_requested_ = false;
   JournalStats stats_;
