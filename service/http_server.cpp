@@ -37,7 +37,7 @@ constexpr auto stop_timeout = std::chrono::seconds{10};  // for answers in fligh
 struct HttpServer::Impl {
   class Session;
   // Answers that come later (a submission waiting for the journal, answered
-  // from the journal's thread) pass through the gate: once the server is
+  // by the thread that writes its batch) pass through the gate: once the server is
   // gone they are dropped instead of posted to a destroyed io_context.
   struct Gate {
     std::mutex mutex;
@@ -142,9 +142,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       return write(Response{404, "application/json",
                             error_body("this listener serves /healthz, /readyz and /metrics only", ""), {}},
                    keep_alive && !closing_, version);
-    // Most answers come during the call, and are written here; a submission's
-    // comes later from the journal's thread, and is posted to this session's
-    // strand. The connection waits for it (busy), others go on meanwhile.
+    // Most answers come during the call, and are written here; a submission
+    // waiting for another thread's batch is answered by that thread, posted to
+    // this session's strand. The connection waits for it (busy), others go on meanwhile.
     struct Answer {
       std::mutex mutex;
       bool during_call = true;

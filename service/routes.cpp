@@ -108,8 +108,9 @@ std::optional<Response> Service::route(const Request& r, const Reply& reply) {
 }
 
 // Answers once the submission's line is fsynced (its batch shared with every
-// other line pending then), from the journal's thread: the HTTP thread is free
-// meanwhile, so that many submissions wait on one fsync.
+// other line pending then), from the thread that wrote the batch (this one,
+// when nobody else was writing): no HTTP thread waits behind another's fsync,
+// so that many submissions wait on one.
 void Service::submit(const Request& r, const Reply& reply) {
   auto parsed = parse_submission(r.body, testbed_, dictionary_);
   if (auto* refused = std::get_if<Refusal>(&parsed))

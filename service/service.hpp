@@ -5,8 +5,9 @@
 // validation.hpp the checks of requests, exposition.hpp what is shown.
 //
 // Threads: handle_async() runs on the HTTP server's I/O threads (never on
-// actor threads) and never blocks on the journal: a submission's answer comes
-// from the journal's thread once its line is fsynced (handle() waits for it);
+// actor threads) and never waits for another thread's fsync: a submission's
+// answer comes from the thread that wrote its batch, this one (when it wrote
+// the batch itself) or another, once its line is fsynced (handle() waits);
 // the scheduler's observer runs on an actor thread and only takes the table's
 // mutex and queues journal lines.
 #pragma once
@@ -72,8 +73,8 @@ class Service {
   std::size_t stop();
 
   // The answer to a request, given to `reply` once: at once on this thread,
-  // or, for a submission, on the journal's thread once its line is fsynced
-  // (or refused). Never throws.
+  // or, for a submission, on the thread that wrote its journal batch once the
+  // line is fsynced (or refused), this one or another. Never throws.
   using Reply = std::function<void(Response)>;
   void handle_async(const Request& request, Reply reply);
   // handle_async(), waiting for the answer.
