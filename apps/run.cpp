@@ -9,6 +9,7 @@
 #include "actors/runtime.hpp"
 #include "apps/cli.hpp"
 #include "config/dictionary.hpp"
+#include "config/learned_profiles.hpp"
 #include "config/testbed.hpp"
 #include "experiments/experiment_runner.hpp"
 #include "experiments/optimum.hpp"
@@ -81,6 +82,7 @@ int run_command(RunArgs& a) {
   for (const auto& s : a.slowdown) a.options.slowdown.insert(parse_slowdown(s, testbed));
   if (!a.options.slowdown.empty() && (a.optimum || a.executor != "simulated"))
     throw InputError{"run: --slowdown is the simulated executor's, and the optimum does not model it"};
+  if (a.options.learning) a.options.learned_profiles = std::make_shared<config::LearnedProfiles>();
 
   std::vector<JobSpec> jobs;
   experiments::RunKey key{a.scenario, a.options.policy, a.options.seed};
@@ -134,6 +136,10 @@ int run_command(RunArgs& a) {
   fmt::print("{}", experiments::metrics_text(metrics));
   const auto energy = run_energy(testbed, result.jobs);
   fmt::print("{}", experiments::energy_text(energy));
+  if (const auto& learned = a.options.learned_profiles)
+    for (const auto& [node, e] : learned->entries().nodes)
+      fmt::print("learned: {} runs {:.3f} x the profile over {} runs ({} rejected)\n", node, e.ratio, e.observations,
+                 e.rejected);
   if (optimum)
     fmt::print("clairvoyant optimum: {} violations{} ({:.2f} s); regret {}\n", optimum->violations,
                optimum->proven ? " (proven)"
