@@ -288,7 +288,7 @@ int bench(const BenchArgs& a) {
   if (!errors_seen.empty()) fmt::print("\n{}\n", errors_seen);
   fmt::print("\nlatency: from sending a submission to its 201 (which waits for the journal's fsync); "
              "fsyncs: journal fsyncs during the level (every line pending shares one; transitions ride in "
-             "submissions' fsyncs, alone only after 50 ms without one)\n");
+             "submissions' fsyncs, alone only 50 ms after the oldest was queued)\n");
   return exit_ok;
 }
 
