@@ -86,6 +86,8 @@ Service::Service(config::ServiceConfig config, config::Testbed testbed, config::
 Service::~Service() { stop(); }
 
 void Service::start() {
+  // A bad learned-profiles file stops the start before the journal is touched.
+  auto learning = open_learning(config_, testbed_);
   auto replay = read_journal(config_.journal);
   if (!replay.damaged.empty()) {
     const auto& [line, text] = replay.damaged.front();
@@ -142,7 +144,6 @@ void Service::start() {
   for (const auto& r : refused) journal_->append(r, false);
   // Dropped lines and forgotten jobs leave the file.
   if (replay_dropped_ > 0 || forgotten > 0) journal_->rewrite();
-  auto learning = open_learning(config_, testbed_);
   SchedulerOptions options;
   options.runtime.learning = learning != nullptr;
   if (learning) options.runtime.learned_profiles = learning->store;
