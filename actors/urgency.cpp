@@ -16,6 +16,7 @@ using Entry = UrgencyState::Entry;
 TimePoint now(self_ptr self) { return self->state.config.timeline.at(self->clock().now()); }
 
 bool fits_deadlines(self_ptr self) { return self->state.config.plan_mode == PlanMode::deadline_fit; }
+bool maps_on_arrival(self_ptr self) { return self->state.config.plan_mode == PlanMode::mapped; }
 
 // Views and worker handles share the testbed's order.
 std::optional<std::size_t> worker_index(self_ptr self, const std::string& node) {
@@ -83,6 +84,7 @@ void remove_entry(self_ptr self, std::string job_id) {  // by value: it may live
   unindex_entry(self, s.queue.at(it->second));
   s.queue.erase(it->second);
   s.queued.erase(it);
+  if (!fits_deadlines(self)) s.left.push_back(std::move(job_id));
 }
 
 QueuedJob evaluate(const Entry& e, TimePoint at) {
@@ -103,6 +105,19 @@ Snapshot snapshot(self_ptr self) {
   std::stable_sort(s.queue.begin(), s.queue.end(), more_urgent);
   s.workers = self->state.views;
   return s;
+}
+
+// What the policy gets: `s` (or, PlanMode::mapped, the workers alone) with
+// the jobs that left the queue since its last snapshot.
+Snapshot for_policy(self_ptr self, Snapshot s) {
+  auto& state = self->state;
+  s.left = std::move(state.left);
+  state.left.clear();
+  return s;
+}
+
+Snapshot policy_snapshot(self_ptr self) {
+  return for_policy(self, maps_on_arrival(self) ? Snapshot{now(self), {}, self->state.views, {}} : snapshot(self));
 }
 
 // Moves the on-time jobs whose violation became inevitable by `at` to the
@@ -373,7 +388,7 @@ void replan_fit(self_ptr self) {
   s.round = UrgencyState::Round{at, s.events, false, std::nullopt, std::nullopt};
   s.planning = true;
   s.trace(self, at, "order", [&] { return nlohmann::json{{"queue", order_json(snapshot(self))}}; });
-  self->request(s.policy, caf::infinite, plan_atom::value, Snapshot{at, {}, {}})
+  self->request(s.policy, caf::infinite, plan_atom::value, Snapshot{at, {}, {}, {}})
       .then([=](const Plan&) { plan_next(self, std::nullopt, std::nullopt); },
             [=](caf::error& err) {
               self->send(self->state.recorder, anomaly_atom::value,
@@ -399,9 +414,11 @@ void replan(self_ptr self) {
   }
   if (!any_free) return;
   if (s.config.round_times) s.round_started = std::chrono::steady_clock::now();
-  auto snap = snapshot(self);
+  auto snap = policy_snapshot(self);
   s.planning = true;
-  s.trace(self, snap.now, "order", [&] { return nlohmann::json{{"queue", order_json(snap)}}; });
+  s.trace(self, snap.now, "order", [&] {
+    return nlohmann::json{{"queue", order_json(maps_on_arrival(self) ? snapshot(self) : snap)}};
+  });
   self->request(s.policy, caf::infinite, plan_atom::value, snap)
       .then(
           [=](Plan& plan) {
@@ -459,14 +476,13 @@ void announce(self_ptr self, const JobSpec& spec) {
     const auto at = now(self);
     self->state.trace(self, at, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
     if (const Entry* e = entry_of(self, spec.id); e && !e->pinned)
-      self->send(self->state.policy, enqueued_atom::value, evaluate(*e, at), Snapshot{at, {}, {}});
+      self->send(self->state.policy, enqueued_atom::value, evaluate(*e, at), Snapshot{at, {}, {}, {}});
     return;
   }
-  auto snap = snapshot(self);
-  auto it = std::find_if(snap.queue.begin(), snap.queue.end(),
-                         [&](const QueuedJob& j) { return j.spec.id == spec.id; });
+  auto snap = policy_snapshot(self);
   self->state.trace(self, snap.now, "arrival", [&] { return nlohmann::json{{"job", spec}}; });
-  if (it != snap.queue.end()) self->send(self->state.policy, enqueued_atom::value, *it, snap);
+  if (const Entry* e = entry_of(self, spec.id); e && !e->pinned)
+    self->send(self->state.policy, enqueued_atom::value, evaluate(*e, snap.now), std::move(snap));
 }
 
 void accept(self_ptr self, const JobSpec& spec) {

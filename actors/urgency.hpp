@@ -84,6 +84,8 @@ struct UrgencyState {
   Tracer trace;
   std::vector<worker_actor> workers;  // testbed order, as views
   std::vector<WorkerView> views;
+  // PlanMode::mapped: jobs that left the queue since the policy's last snapshot.
+  std::vector<std::string> left;
   std::unordered_map<std::string, std::size_t> node_index;  // node name -> views/workers index
   std::size_t available = 0;                                // views with available set
   std::map<std::uint64_t, Entry> queue;                     // by sequence: arrival order

@@ -47,6 +47,13 @@ Performance::Performance(const config::Testbed& testbed, const config::Dictionar
   optima_.resize(engine_of.size() * class_nodes_.size());
   for (std::size_t c = 0; c < per_class.size(); ++c)
     for (std::size_t e = 0; e < engine_of.size(); ++e) optima_[e * class_nodes_.size() + c] = per_class[c][e];
+  // Each (engine, node)'s baseline point: the baselines look one up per
+  // worker and arrival.
+  baseline_points_.assign(engine_of.size() * testbed.nodes.size(), nullptr);
+  for (std::size_t n = 0; n < testbed.nodes.size(); ++n)
+    if (const auto& config = testbed.nodes[n].baseline_config)
+      for (std::size_t e = 0; e < engine_of.size(); ++e)
+        baseline_points_[e * testbed.nodes.size() + n] = dictionary.find(engine_of[e], testbed.nodes[n].name, *config);
   if (!learned_) return;
   // Learning: a class is one node, and each c* reads its node's factor.
   const auto nodes = testbed.nodes.size();
@@ -114,11 +121,16 @@ std::optional<Candidate> Performance::optimal(std::string_view engine, std::stri
 }
 
 std::optional<Candidate> Performance::baseline(std::string_view engine, std::string_view node, int queries) const {
-  const auto* n = testbed_->find_node(node);
-  if (!n || !n->baseline_config) return std::nullopt;
-  auto e = estimate(engine, node, *n->baseline_config, queries);
-  if (!e) return std::nullopt;
-  return Candidate{std::string{node}, *n->baseline_config, *e};
+  auto e = engine_index(engine);
+  auto n = node_index(node);
+  if (!e || !n) return std::nullopt;
+  const auto* p = baseline_points_[*e * testbed_->nodes.size() + *n];
+  if (!p) return std::nullopt;
+  const auto& config = *testbed_->nodes[*n].baseline_config;
+  Seconds estimate = p->preprocessing + Seconds{queries / p->qps};  // as profiled_estimate
+  if (learned_)
+    if (auto factor = learned_->factor(engine, node, config)) estimate = estimate * *factor;
+  return Candidate{std::string{node}, config, estimate};
 }
 
 std::vector<Candidate> Performance::optimal_candidates(std::string_view engine, int queries) const {

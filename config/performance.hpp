@@ -98,6 +98,7 @@ class Performance {
   std::vector<std::size_t> class_of_;                // node -> class
   std::vector<std::vector<std::size_t>> class_nodes_;  // class -> nodes, testbed order
   std::vector<std::optional<Optimum>> optima_;       // engine * classes + class
+  std::vector<const ProfilePoint*> baseline_points_;  // engine * nodes + node; null: none
   std::shared_ptr<config::LearnedProfiles> learned_;
   // Learning: the factor of each (engine, node)'s c*, engine * nodes + node.
   std::unique_ptr<std::atomic<double>[]> corrections_;

@@ -107,6 +107,10 @@ struct Snapshot {
   TimePoint now{};
   std::vector<QueuedJob> queue;     // urgency order: most at risk first, inevitably late last
   std::vector<WorkerView> workers;  // testbed order
+  // For a policy that keeps its own queues (PlanMode::mapped), sent without
+  // `queue`: the jobs that left the queue (placed or cancelled) since the
+  // previous snapshot it got.
+  std::vector<std::string> left;
 };
 
 // The jobs to try now, in order, each with its workers in preference order.

@@ -30,7 +30,11 @@ namespace synergai {
 //   what it places rather than the whole queue times every worker. The policy
 //   actor still answers each round (with an empty plan) and hears of every
 //   arrival (without the queue) and release.
-enum class PlanMode { snapshot, deadline_fit };
+// - mapped: the policy maps each job once, when it arrives, onto its own
+//   per-worker queues (SLO-MAEL) and never needs the urgency actor's queue:
+//   snapshots come with the workers and Snapshot::left instead, so that an
+//   arrival or a round costs the workers, not the queue.
+enum class PlanMode { snapshot, deadline_fit, mapped };
 
 class Policy {
  public:

@@ -13,12 +13,17 @@
 // - it prefers workers where the new job meets its QoS and, among them, the
 //   lowest average; if none meets it, the lowest average overall (ties:
 //   testbed order). docs/policies.md works an example.
+//
+// Mapping the new job at the end of one FIFO queue leaves every queued job's
+// latency as it was, so the lowest average is the new job's lowest expected
+// completion: an arrival costs the workers, not the queue. The policy keeps
+// its queues itself (PlanMode::mapped) and each worker's queued estimate as a
+// running sum.
 #include "actors/policies/baseline.hpp"
 
 #include <algorithm>
 #include <deque>
-#include <limits>
-#include <map>
+#include <unordered_map>
 
 namespace synergai {
 namespace {
@@ -29,57 +34,42 @@ class SloMael final : public Policy {
     for (const auto& n : performance_->testbed().nodes) queues_[n.name];
   }
 
+  PlanMode mode() const override { return PlanMode::mapped; }
+
   void on_arrival(const QueuedJob& job, const Snapshot& s) override {
-    prune(s);
-    struct Option {
-      std::string node;
-      double completion = 0;
-      double average = 0;
-      bool meets = false;
-    };
-    // Latencies of everything already queued do not depend on the choice.
-    double queued_latency = 0;
-    std::size_t queued = 0;
-    std::map<std::string, double> backlog;
-    for (const auto& w : s.workers) {
-      double t = running_remainder(w, s.now);
-      for (const auto& q : queues_[w.node]) {
-        t += q.estimate;
-        queued_latency += seconds_of(s.now) - seconds_of(q.submitted_at) + t;
-        ++queued;
-      }
-      backlog[w.node] = t;
-    }
-    std::vector<Option> options;
-    double waited = job.spec.qos.count() - job.remaining.count();
+    forget(s);
+    const WorkerView* best = nullptr;
+    double best_completion = 0;
+    bool best_meets = false;
+    double best_estimate = 0;
     for (const auto& w : s.workers) {
       auto c = performance_->baseline(job.spec.engine, w.node, job.spec.queries);
       if (!c) continue;
-      Option o{w.node, backlog[w.node] + c->estimate.count(), 0, false};
-      o.average = (queued_latency + waited + o.completion) / static_cast<double>(queued + 1);
-      o.meets = o.completion <= job.remaining.count();
-      options.push_back(o);
-    }
-    const Option* best = nullptr;
-    for (const auto& o : options) {
-      bool better = !best || (o.meets && !best->meets) || (o.meets == best->meets && o.average < best->average);
-      if (better) best = &o;
+      const auto& q = queues_.at(w.node);
+      const double completion = running_remainder(w, s.now) + q.queued_estimate + c->estimate.count();
+      const bool meets = completion <= job.remaining.count();
+      if (!best || (meets && !best_meets) || (meets == best_meets && completion < best_completion)) {
+        best = &w;
+        best_completion = completion;
+        best_meets = meets;
+        best_estimate = c->estimate.count();
+      }
     }
     if (!best) return;  // no worker can run this engine: it stays unmapped
-    auto estimate = performance_->baseline(job.spec.engine, best->node, job.spec.queries)->estimate.count();
-    queues_[best->node].push_back(Mapped{job.spec.id, job.spec.submitted_at, estimate});
+    auto& q = queues_.at(best->node);
+    q.jobs.push_back(Mapped{job, best_estimate});
+    q.queued_estimate += best_estimate;
+    worker_of_[job.spec.id] = best->node;
   }
 
   Plan plan(const Snapshot& s) override {
-    prune(s);
-    std::map<std::string, const QueuedJob*> by_id;
-    for (const auto& j : s.queue) by_id[j.spec.id] = &j;
+    forget(s);
     std::vector<std::pair<std::uint64_t, PlanItem>> items;
     for (const auto& w : s.workers) {
-      auto& q = queues_[w.node];
-      if (!w.available || q.empty()) continue;
-      const QueuedJob* job = by_id.at(q.front().id);
-      if (auto item = baseline::on_node(*performance_, *job, w.node)) items.emplace_back(job->sequence, std::move(*item));
+      const auto& q = queues_.at(w.node);
+      if (!w.available || q.jobs.empty()) continue;
+      const auto& head = q.jobs.front().job;
+      if (auto item = baseline::on_node(*performance_, head, w.node)) items.emplace_back(head.sequence, std::move(*item));
     }
     std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     Plan plan;
@@ -89,9 +79,12 @@ class SloMael final : public Policy {
 
  private:
   struct Mapped {
-    std::string id;
-    TimePoint submitted_at;
+    QueuedJob job;  // as it arrived (engine, queries, sequence)
     double estimate = 0;
+  };
+  struct WorkerQueue {
+    std::deque<Mapped> jobs;
+    double queued_estimate = 0;  // sum of jobs' estimates
   };
 
   static double running_remainder(const WorkerView& w, TimePoint now) {
@@ -99,16 +92,26 @@ class SloMael final : public Policy {
     return std::max(0.0, (*w.busy_since + *w.busy_estimate - now).count());
   }
 
-  // Forget jobs that left the queue (placed or cancelled).
-  void prune(const Snapshot& s) {
-    std::set<std::string> queued;
-    for (const auto& j : s.queue) queued.insert(j.spec.id);
-    for (auto& [_, q] : queues_)
-      q.erase(std::remove_if(q.begin(), q.end(), [&](const Mapped& m) { return !queued.count(m.id); }), q.end());
+  // Forget the jobs that left the queue (placed or cancelled); a placed job
+  // is its worker's head.
+  void forget(const Snapshot& s) {
+    for (const auto& id : s.left) {
+      auto at = worker_of_.find(id);
+      if (at == worker_of_.end()) continue;
+      auto& q = queues_.at(at->second);
+      auto it = std::find_if(q.jobs.begin(), q.jobs.end(), [&](const Mapped& m) { return m.job.spec.id == id; });
+      if (it != q.jobs.end()) {
+        q.queued_estimate -= it->estimate;
+        q.jobs.erase(it);
+      }
+      if (q.jobs.empty()) q.queued_estimate = 0;  // no drift left behind by the running sum
+      worker_of_.erase(at);
+    }
   }
 
   std::shared_ptr<const Performance> performance_;
-  std::map<std::string, std::deque<Mapped>> queues_;
+  std::unordered_map<std::string, WorkerQueue> queues_;
+  std::unordered_map<std::string, std::string> worker_of_;  // mapped job -> worker
 };
 
 }  // namespace

@@ -39,7 +39,7 @@ struct HandMadeSnapshots : SmallTestbed {
   const Performance& performance = *shared;
 
   static Snapshot snapshot(std::vector<QueuedJob> queue, std::vector<WorkerView> workers) {
-    return Snapshot{at_seconds(0), std::move(queue), std::move(workers)};
+    return Snapshot{at_seconds(0), std::move(queue), std::move(workers), {}};
   }
   framework::Round round_of(const Snapshot& s) const { return framework::Round{s, performance, {}}; }
   PolicyContext context(PolicyOptions options = {}) const { return PolicyContext{shared, options}; }

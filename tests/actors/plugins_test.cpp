@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(a_late_job_goes_slow_only_when_arrivals_are_expected_during
   auto late = queued("late", 400, 5, 0);   // fastest run 11 s
   auto in_time = queued("ok", 400, 30, 1);
   auto arrive_at = [](LateJobLookahead& p, std::vector<double> instants) {
-    for (double t : instants) p.on_arrival(queued("x", 40, 100, 0), Snapshot{at_seconds(t), {}, {}});
+    for (double t : instants) p.on_arrival(queued("x", 40, 100, 0), Snapshot{at_seconds(t), {}, {}, {}});
   };
   LateJobLookahead rare;  // one arrival per 100 s: 0.11 expected during 11 s
   arrive_at(rare, {0, 100, 200});

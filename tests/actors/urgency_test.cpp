@@ -52,6 +52,20 @@ BOOST_AUTO_TEST_CASE(decides_as_the_snapshot_plan_on_the_thesis_scenarios) {
       }
 }
 
+// SLO-MAEL keeps its own queues (PlanMode::mapped): the workers and the jobs
+// that left the queue are all it gets, and it decides as with the whole queue.
+BOOST_AUTO_TEST_CASE(slo_mael_decides_from_the_workers_alone_as_from_full_snapshots) {
+  for (const char* scenario : {"DL-FL", "DH-FH"})
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      auto jobs = experiments::generate_jobs(experiments::parse_scenario(scenario), testbed, dictionary, seed);
+      RuntimeOptions o;
+      o.policy = "slo-mael";
+      o.seed = seed;
+      auto [mapped, reference] = both(testbed, dictionary, jobs, o);
+      BOOST_TEST(mapped == reference, scenario << " seed " << seed);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(decides_as_the_snapshot_plan_with_many_workers_per_class) {
   for (int workers : {7, 30})
     for (double load : {0.8, 3.0})
