@@ -265,13 +265,6 @@ void Journal::rewrite() {
   wake_.notify_one();
 }
 
-void Journal::sync() {
-  std::unique_lock lock{mutex_};
-  awaited_ = std::max(awaited_, queued_);
-  wake_.notify_one();
-  synced_cv_.wait(lock, [&, until = queued_] { return tried_ >= until; });
-}
-
 void Journal::wait_for(std::uint64_t sequence, std::unique_lock<std::mutex>& lock) {
   synced_cv_.wait(lock, [&] { return tried_ >= sequence; });
   if (refused_.count(sequence)) throw RuntimeError{stats_.last_error};

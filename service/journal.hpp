@@ -126,8 +126,6 @@ class Journal {
   // Every line queued up to this sequence is in the file (fsynced), except
   // refused submissions. Any thread.
   std::uint64_t written() const { return written_.load(); }
-  // Waits until everything appended so far has been tried once.
-  void sync();
   // Rewrites the file from the snapshot soon, on the journal's thread (after
   // damaged lines were dropped at start, so that they are gone from it).
   void rewrite();
@@ -172,7 +170,7 @@ class Journal {
   std::condition_variable synced_cv_;
   std::chrono::milliseconds retry_;
   std::chrono::milliseconds linger_;
-  std::uint64_t awaited_ = 0;  // sequence up to which an appender or sync() waits
+  std::uint64_t awaited_ = 0;  // sequence up to which an appender waits
   std::deque<Entry> queue_;
   std::uint64_t queued_ = 0;  // sequence of the last queued line
   std::atomic<std::uint64_t> written_{0};
