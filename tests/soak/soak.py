@@ -376,7 +376,10 @@ class Phase:
                 f"reservation_ttl_s: 5\ntestbed: {testbed}\ndictionary: {dictionary}\n"
                 f"executor:\n  kind: {self.executor}\n"
                 f"  simulated: {{speedup: {self.args.speedup}, noise_sigma: 0.05, seed: {self.args.seed}}}\n{kube}"
-                f"journal:\n  path: {self.journal_dir / 'journal.jsonl'}\n  compact_bytes: {self.args.compact_bytes}\n")
+                f"journal:\n  path: {self.journal_dir / 'journal.jsonl'}\n  compact_bytes: {self.args.compact_bytes}\n"
+                # Every accepted job must still be listed at the end: none is forgotten by the retention
+                # (whose default keeps 10,000 finished jobs, fewer than a long soak accepts).
+                f"retention: {{max_finished_jobs: {self.args.retention_jobs}}}\n")
         path = self.dir / "service.yaml"
         path.write_text(text)
         return path
@@ -918,6 +921,7 @@ def main():
     a.client_pause_sim_s = 0.06
     a.client_pause_kube_s = 0.4
     a.compact_bytes = 16384
+    a.retention_jobs = 10_000_000
     a.ambiguous_retry_s = 15.0
     a.observe_s = 1.0
     a.progress_s = 5.0
