@@ -6,6 +6,7 @@
 // at close.
 #include "service/journal.hpp"
 #include "support/errors.hpp"
+#include "tests/service/service_fixture.hpp"
 #include "tests/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -57,20 +58,6 @@ struct Outcomes {
     std::lock_guard lock{mutex};
     return written + errors.size();
   }
-};
-
-// Writes to files of this process fail with EFBIG past `bytes` (as on a full
-// disk), until the scope ends.
-struct FileSizeLimit {
-  explicit FileSizeLimit(rlim_t bytes) {
-    std::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &saved);
-    rlimit l = saved;
-    l.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &l);
-  }
-  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved); }
-  rlimit saved{};
 };
 
 std::map<std::string, JobRecord> replayed(const std::filesystem::path& path) {
@@ -238,7 +225,7 @@ BOOST_AUTO_TEST_CASE(a_failing_disk_refuses_the_whole_batch_and_tells_every_wait
   std::vector<std::uint64_t> lines;
   const auto size = std::filesystem::file_size(path);
   {
-    FileSizeLimit full{size + 100};  // room for part of a line, not for a line
+    test::FileSizeLimit full{size + 100};  // room for part of a line, not for a line
     for (int i = 0; i < 8; ++i) lines.push_back(j.enqueue(submission(fmt::format("refused-{}", i)), true));
     j.enqueue(transition("kept", JobState::running), false);
     for (auto line : lines) j.on_written(line, outcomes.callback());

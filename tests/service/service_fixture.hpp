@@ -15,6 +15,7 @@
 #include <functional>
 #include <netinet/in.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -24,6 +25,20 @@
 namespace synergai::test {
 
 using namespace std::chrono_literals;
+
+// Writes to files of this process fail with EFBIG past `bytes` (as on a full
+// disk), until the scope ends.
+struct FileSizeLimit {
+  explicit FileSizeLimit(rlim_t bytes) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &saved);
+    rlimit l = saved;
+    l.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &l);
+  }
+  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved); }
+  rlimit saved{};
+};
 
 inline nlohmann::json body_of(const service::HttpResult& r) { return nlohmann::json::parse(r.body); }
 

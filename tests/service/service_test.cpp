@@ -498,20 +498,6 @@ JobRecord queued_record(const std::string& id, double at) {
 
 std::string line_of(const JobRecord& r) { return json{{"job", r}}.dump(); }
 
-// Writes to files of this process fail with EFBIG past `bytes` (as on a full
-// disk), until the scope ends.
-struct FileSizeLimit {
-  explicit FileSizeLimit(rlim_t bytes) {
-    std::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &saved);
-    rlimit l = saved;
-    l.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &l);
-  }
-  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved); }
-  rlimit saved{};
-};
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_torn_tail_is_cut_and_kept_so_the_next_record_survives) {
@@ -556,7 +542,7 @@ BOOST_AUTO_TEST_CASE(a_refused_append_is_never_written_and_the_journal_recovers_
   auto running = queued_record("kept", 1000);
   running.state = JobState::running;
   {
-    FileSizeLimit full{size + 40};  // room for part of a line, not a whole one
+    test::FileSizeLimit full{size + 40};  // room for part of a line, not a whole one
     BOOST_CHECK_THROW(j.append(queued_record("refused", 1001), true), RuntimeError);
     BOOST_TEST(j.stats().failing);
     BOOST_TEST(j.stats().write_failures >= 1u);
@@ -590,7 +576,7 @@ BOOST_AUTO_TEST_CASE(a_compaction_leaves_out_a_submission_that_was_refused) {
   j.append(table[0], true);
   std::uint64_t line = 0;
   {
-    FileSizeLimit full{std::filesystem::file_size(path) + 40};
+    test::FileSizeLimit full{std::filesystem::file_size(path) + 40};
     line = j.enqueue(table[1], true);
     BOOST_CHECK_THROW(j.await(line), RuntimeError);
   }
@@ -678,7 +664,7 @@ BOOST_AUTO_TEST_CASE(a_full_disk_answers_503_reports_itself_and_recovers) {
     BOOST_TEST_REQUIRE(test::eventually([&] { return s.svc->journal_failing() == false &&
                                                       body_of(c.request("GET", "/v1/jobs/" + running))["state"] == "running"; }, 10s, "s.svc->journal_failing() == false && body_of(c.request(\"GET\", \"/v1/jobs/\" + running))[\"state\"] == \"running\""));
     {
-      FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
+      test::FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
       auto refused = submit();
       BOOST_TEST(refused.status == 503, refused.body);
       auto ready = c.request("GET", "/readyz");
@@ -709,7 +695,7 @@ BOOST_AUTO_TEST_CASE(stopping_with_transitions_the_journal_cannot_write_says_so)
   const auto id = body_of(r)["id"].get<std::string>();
   BOOST_TEST_REQUIRE(test::eventually([&] { return body_of(c.request("GET", "/v1/jobs/" + id))["state"] == "running"; },
       10s, "body_of(c.request(\"GET\", \"/v1/jobs/\" + id))[\"state\"] == \"running\""));
-  FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
+  test::FileSizeLimit full{std::filesystem::file_size(dir / "journal.jsonl") + 10};
   BOOST_TEST(c.request("DELETE", "/v1/jobs/" + id).status == 202);
   BOOST_TEST_REQUIRE(test::eventually([&] { return s.svc->journal_failing(); }, 5s, "s.svc->journal_failing()"));
   s.server->stop();
