@@ -124,13 +124,20 @@ std::optional<Candidate> Performance::baseline(std::string_view engine, std::str
   auto e = engine_index(engine);
   auto n = node_index(node);
   if (!e || !n) return std::nullopt;
-  const auto* p = baseline_points_[*e * testbed_->nodes.size() + *n];
+  auto estimate = baseline_estimate(*e, *n, queries);
+  if (!estimate) return std::nullopt;
+  return Candidate{std::string{node}, *testbed_->nodes[*n].baseline_config, *estimate};
+}
+
+std::optional<Seconds> Performance::baseline_estimate(std::size_t engine, std::size_t node, int queries) const {
+  const auto* p = baseline_points_[engine * testbed_->nodes.size() + node];
   if (!p) return std::nullopt;
-  const auto& config = *testbed_->nodes[*n].baseline_config;
   Seconds estimate = p->preprocessing + Seconds{queries / p->qps};  // as profiled_estimate
-  if (learned_)
-    if (auto factor = learned_->factor(engine, node, config)) estimate = estimate * *factor;
-  return Candidate{std::string{node}, config, estimate};
+  if (learned_) {
+    const auto& n = testbed_->nodes[node];
+    if (auto factor = learned_->factor(p->engine, n.name, *n.baseline_config)) estimate = estimate * *factor;
+  }
+  return estimate;
 }
 
 std::vector<Candidate> Performance::optimal_candidates(std::string_view engine, int queries) const {

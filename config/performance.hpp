@@ -55,6 +55,9 @@ class Performance {
   // The node's baseline configuration with its estimate; empty if the node has
   // none or it was not profiled for the engine.
   std::optional<Candidate> baseline(std::string_view engine, std::string_view node, int queries) const;
+  // baseline()'s estimate by dense indexes (engine_index, node_index): the
+  // baselines' hot path, without names.
+  std::optional<Seconds> baseline_estimate(std::size_t engine, std::size_t node, int queries) const;
   // c* on every worker that profiled the engine, fastest first (ties: testbed order).
   std::vector<Candidate> optimal_candidates(std::string_view engine, int queries) const;
   // Mean QPS over all engines in each node's baseline configuration.

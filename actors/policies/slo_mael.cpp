@@ -23,50 +23,53 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace synergai {
 namespace {
 
 class SloMael final : public Policy {
  public:
-  explicit SloMael(std::shared_ptr<const Performance> p) : performance_{std::move(p)} {
-    for (const auto& n : performance_->testbed().nodes) queues_[n.name];
-  }
+  explicit SloMael(std::shared_ptr<const Performance> p)
+      : performance_{std::move(p)}, queues_(performance_->testbed().nodes.size()) {}
 
   PlanMode mode() const override { return PlanMode::mapped; }
 
   void on_arrival(const QueuedJob& job, const Snapshot& s) override {
     forget(s);
-    const WorkerView* best = nullptr;
+    auto engine = performance_->engine_index(job.spec.engine);
+    if (!engine) return;  // no worker can run this engine: it stays unmapped
+    std::optional<std::size_t> best;
     double best_completion = 0;
     bool best_meets = false;
     double best_estimate = 0;
-    for (const auto& w : s.workers) {
-      auto c = performance_->baseline(job.spec.engine, w.node, job.spec.queries);
-      if (!c) continue;
-      const auto& q = queues_.at(w.node);
-      const double completion = running_remainder(w, s.now) + q.queued_estimate + c->estimate.count();
+    for (std::size_t n = 0; n < s.workers.size(); ++n) {  // testbed order, as the queues
+      auto estimate = performance_->baseline_estimate(*engine, n, job.spec.queries);
+      if (!estimate) continue;
+      const double completion = running_remainder(s.workers[n], s.now) + queues_[n].queued_estimate + estimate->count();
       const bool meets = completion <= job.remaining.count();
       if (!best || (meets && !best_meets) || (meets == best_meets && completion < best_completion)) {
-        best = &w;
+        best = n;
         best_completion = completion;
         best_meets = meets;
-        best_estimate = c->estimate.count();
+        best_estimate = estimate->count();
       }
     }
-    if (!best) return;  // no worker can run this engine: it stays unmapped
-    auto& q = queues_.at(best->node);
+    if (!best) return;
+    auto& q = queues_[*best];
     q.jobs.push_back(Mapped{job, best_estimate});
     q.queued_estimate += best_estimate;
-    worker_of_[job.spec.id] = best->node;
+    worker_of_[job.spec.id] = *best;
   }
 
   Plan plan(const Snapshot& s) override {
     forget(s);
     std::vector<std::pair<std::uint64_t, PlanItem>> items;
-    for (const auto& w : s.workers) {
-      const auto& q = queues_.at(w.node);
+    for (std::size_t n = 0; n < s.workers.size(); ++n) {
+      const auto& w = s.workers[n];
+      const auto& q = queues_[n];
       if (!w.available || q.jobs.empty()) continue;
       const auto& head = q.jobs.front().job;
       if (auto item = baseline::on_node(*performance_, head, w.node)) items.emplace_back(head.sequence, std::move(*item));
@@ -98,7 +101,7 @@ class SloMael final : public Policy {
     for (const auto& id : s.left) {
       auto at = worker_of_.find(id);
       if (at == worker_of_.end()) continue;
-      auto& q = queues_.at(at->second);
+      auto& q = queues_[at->second];
       auto it = std::find_if(q.jobs.begin(), q.jobs.end(), [&](const Mapped& m) { return m.job.spec.id == id; });
       if (it != q.jobs.end()) {
         q.queued_estimate -= it->estimate;
@@ -110,8 +113,8 @@ class SloMael final : public Policy {
   }
 
   std::shared_ptr<const Performance> performance_;
-  std::unordered_map<std::string, WorkerQueue> queues_;
-  std::unordered_map<std::string, std::string> worker_of_;  // mapped job -> worker
+  std::vector<WorkerQueue> queues_;                         // testbed order
+  std::unordered_map<std::string, std::size_t> worker_of_;  // mapped job -> its worker's position
 };
 
 }  // namespace
