@@ -29,15 +29,15 @@ namespace {
 
 class SynergaiEnergy final : public Policy {
  public:
-  SynergaiEnergy(std::shared_ptr<const Performance> performance, double margin)
-      : performance_{std::move(performance)}, margin_{margin} {}
+  SynergaiEnergy(const PolicyContext& context, double margin)
+      : performance_{context.performance}, margin_{margin}, synergai_{make_policy("synergai", context)} {}
 
   Plan plan(const Snapshot& snapshot) override {
     Plan plan;
     std::set<std::string> taken;  // free workers an earlier item of this plan will get
     for (const auto& job : snapshot.queue) {
       auto candidates = frugal(job, snapshot, taken);
-      if (candidates.empty()) candidates = synergai_candidates(job);
+      if (candidates.empty()) candidates = synergai_candidates(job, snapshot);
       for (const auto& c : candidates)
         if (is_free(snapshot, c.node) && !taken.contains(c.node)) {
           taken.insert(c.node);
@@ -85,18 +85,15 @@ class SynergaiEnergy final : public Policy {
     return out;
   }
 
-  // SynergAI's rule (Eq. 6.3, 6.4): c* where the deadline can be met, fastest
-  // first; every worker when it cannot be met anywhere.
-  std::vector<Candidate> synergai_candidates(const QueuedJob& job) const {
-    auto all = performance_->optimal_candidates(job.spec.engine, job.spec.queries);
-    std::vector<Candidate> acceptable;
-    std::copy_if(all.begin(), all.end(), std::back_inserter(acceptable),
-                 [&](const Candidate& c) { return c.estimate <= job.remaining; });
-    return acceptable.empty() ? all : acceptable;
+  // SynergAI's rule (Eq. 6.3, 6.4), from SynergAI's own policy: c* where the
+  // deadline can be met, fastest first; every worker when it cannot be met.
+  std::vector<Candidate> synergai_candidates(const QueuedJob& job, const Snapshot& snapshot) const {
+    return synergai_->plan(Snapshot{snapshot.now, {job}, snapshot.workers, {}}).front().candidates;
   }
 
   std::shared_ptr<const Performance> performance_;
   double margin_;
+  std::unique_ptr<Policy> synergai_;
 };
 
 }  // namespace
@@ -105,7 +102,7 @@ std::unique_ptr<Policy> make_synergai_energy_policy(const PolicyContext& context
   double margin = context.options.energy_deadline_margin;
   if (!(margin > 0 && margin <= 1))
     throw InputError{fmt::format("synergai-energy: the deadline margin must be in (0, 1], got {}", margin)};
-  return std::make_unique<SynergaiEnergy>(context.performance, margin);
+  return std::make_unique<SynergaiEnergy>(context, margin);
 }
 
 }  // namespace synergai
