@@ -69,8 +69,10 @@ Plan Composition::plan(const Snapshot& snapshot) {
     Candidate candidate;
     std::vector<double> scores;
   };
-  auto passes = [&](const std::vector<std::unique_ptr<Filter>>& filters, const QueuedJob& job, const Option& o) {
-    return std::all_of(filters.begin(), filters.end(),
+  // The first `count` of `filters` admit the option.
+  auto passes = [&](const std::vector<std::unique_ptr<Filter>>& filters, std::size_t count, const QueuedJob& job,
+                    const Option& o) {
+    return std::all_of(filters.begin(), filters.begin() + static_cast<std::ptrdiff_t>(count),
                        [&](const auto& f) { return f->admits(job, *o.worker, o.candidate, round); });
   };
 
@@ -83,7 +85,7 @@ Plan Composition::plan(const Snapshot& snapshot) {
       if (!c) continue;
       runnable = true;
       Option o{&w, std::move(*c), {}};
-      if (passes(required_, *job, o)) options.push_back(std::move(o));
+      if (passes(required_, required_.size(), *job, o)) options.push_back(std::move(o));
     }
     if (options.empty()) {
       // A job nothing can run waits without holding others back.
@@ -98,9 +100,7 @@ Plan Composition::plan(const Snapshot& snapshot) {
     for (auto tier = preferred_.size(); tier > 0; --tier) {
       std::vector<Option> preferred;
       for (const auto& o : options)
-        if (std::all_of(preferred_.begin(), preferred_.begin() + static_cast<std::ptrdiff_t>(tier),
-                        [&](const auto& f) { return f->admits(*job, *o.worker, o.candidate, round); }))
-          preferred.push_back(o);
+        if (passes(preferred_, tier, *job, o)) preferred.push_back(o);
       if (!preferred.empty()) {
         options = std::move(preferred);
         break;
