@@ -107,17 +107,14 @@ Snapshot snapshot(self_ptr self) {
   return s;
 }
 
-// What the policy gets: `s` (or, PlanMode::mapped, the workers alone) with
-// the jobs that left the queue since its last snapshot.
-Snapshot for_policy(self_ptr self, Snapshot s) {
+// What the policy gets: the snapshot (PlanMode::mapped: the workers alone)
+// with the jobs that left the queue since its last one.
+Snapshot policy_snapshot(self_ptr self) {
   auto& state = self->state;
+  auto s = maps_on_arrival(self) ? Snapshot{now(self), {}, state.views, {}} : snapshot(self);
   s.left = std::move(state.left);
   state.left.clear();
   return s;
-}
-
-Snapshot policy_snapshot(self_ptr self) {
-  return for_policy(self, maps_on_arrival(self) ? Snapshot{now(self), {}, self->state.views, {}} : snapshot(self));
 }
 
 // Moves the on-time jobs whose violation became inevitable by `at` to the
