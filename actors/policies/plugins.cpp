@@ -24,11 +24,6 @@ bool MeetsDeadline::admits(const QueuedJob& job, const WorkerView&, const Candid
   return candidate.estimate <= job.remaining;
 }
 
-double expected_free_in(const WorkerView& worker, const Round& round) {
-  if (worker.available || !worker.busy_since || !worker.busy_estimate) return 0;
-  return std::max(0.0, seconds_of(*worker.busy_since + *worker.busy_estimate - round.snapshot.now));
-}
-
 bool WaitForFaster::admits(const QueuedJob& job, const WorkerView& worker, const Candidate& candidate,
                            const Round& round) const {
   if (!worker.available || job.inevitably_late) return true;
@@ -36,7 +31,7 @@ bool WaitForFaster::admits(const QueuedJob& job, const WorkerView& worker, const
     if (busy.available) continue;
     auto there = round.performance.optimal(job.spec.engine, busy.node, job.spec.queries);
     if (!there) continue;
-    const double done = expected_free_in(busy, round) + there->estimate.count();
+    const double done = expected_free_in(busy, round.snapshot.now) + there->estimate.count();
     if (done <= job.remaining.count() && done < ratio_ * candidate.estimate.count()) return false;
   }
   return true;

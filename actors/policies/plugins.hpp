@@ -57,10 +57,6 @@ class MeetsDeadline final : public Filter {
               const Round& round) const override;
 };
 
-// Seconds from the round's instant until `worker` is expected to be free: 0 if
-// it is, else what is left of its job's estimate (0 once overdue).
-double expected_free_in(const WorkerView& worker, const Round& round);
-
 // Free in the snapshot and not yet given to an earlier job of the plan.
 class FreeNow final : public Filter {
  public:

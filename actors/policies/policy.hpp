@@ -12,6 +12,7 @@
 #include "config/performance.hpp"
 #include "messages/protocol.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <set>
@@ -53,6 +54,13 @@ inline bool more_urgent(const QueuedJob& a, const QueuedJob& b) {
   if (a.inevitably_late != b.inevitably_late) return !a.inevitably_late;
   if (!a.inevitably_late && a.slack() != b.slack()) return a.slack() < b.slack();
   return a.sequence < b.sequence;
+}
+
+// Seconds from `now` until a busy worker is expected to be free: what is
+// left of its job's estimate (0 once overdue, and for a free worker).
+inline double expected_free_in(const WorkerView& worker, TimePoint now) {
+  if (!worker.busy_since || !worker.busy_estimate) return 0;
+  return std::max(0.0, (*worker.busy_since + *worker.busy_estimate - now).count());
 }
 
 // Readings of the baselines the thesis leaves open (docs/policies.md).

@@ -48,7 +48,7 @@ class SloMael final : public Policy {
     for (std::size_t n = 0; n < s.workers.size(); ++n) {  // testbed order, as the queues
       auto estimate = performance_->baseline_estimate(*engine, n, job.spec.queries);
       if (!estimate) continue;
-      const double completion = running_remainder(s.workers[n], s.now) + queues_[n].queued_estimate + estimate->count();
+      const double completion = expected_free_in(s.workers[n], s.now) + queues_[n].queued_estimate + estimate->count();
       const bool meets = completion <= job.remaining.count();
       if (!best || (meets && !best_meets) || (meets == best_meets && completion < best_completion)) {
         best = n;
@@ -89,11 +89,6 @@ class SloMael final : public Policy {
     std::deque<Mapped> jobs;
     double queued_estimate = 0;  // sum of jobs' estimates
   };
-
-  static double running_remainder(const WorkerView& w, TimePoint now) {
-    if (!w.busy_since || !w.busy_estimate) return 0;
-    return std::max(0.0, (*w.busy_since + *w.busy_estimate - now).count());
-  }
 
   // Forget the jobs that left the queue (placed or cancelled); a placed job
   // is its worker's head.

@@ -86,8 +86,8 @@ BOOST_AUTO_TEST_CASE(wait_for_faster_passes_up_a_slow_free_worker_only_for_a_muc
   busy_fast.busy_estimate = Seconds{11};
   auto s = snapshot({}, {busy_fast, worker("slow"), worker("edge")});
   auto round = round_of(s);
-  BOOST_TEST(expected_free_in(s.workers[0], round) == 5.0);
-  BOOST_TEST(expected_free_in(s.workers[1], round) == 0.0);
+  BOOST_TEST(expected_free_in(s.workers[0], s.now) == 5.0);
+  BOOST_TEST(expected_free_in(s.workers[1], s.now) == 0.0);
   const Candidate slow{"slow", {}, Seconds{21}}, edge{"edge", {}, Seconds{41}}, fast{"fast", {}, Seconds{11}};
   WaitForFaster wait{0.5};
   auto job = queued("j", 400, 60, 0);
