@@ -5,6 +5,12 @@
 #include <tuple>
 
 namespace synergai {
+namespace {
+
+// Eq. 6.2 from a profiled point: pre-processing + q / QPS.
+Seconds estimate_of(const ProfilePoint& p, int queries) { return p.preprocessing + Seconds{queries / p.qps}; }
+
+}  // namespace
 
 Performance::Performance(const config::Testbed& testbed, const config::Dictionary& dictionary,
                          std::shared_ptr<config::LearnedProfiles> learned)
@@ -100,7 +106,7 @@ std::optional<Seconds> Performance::profiled_estimate(std::string_view engine, s
                                                       const ExecConfig& config, int queries) const {
   const auto* p = dictionary_->find(engine, node, config);
   if (!p) return std::nullopt;
-  return p->preprocessing + Seconds{queries / p->qps};
+  return estimate_of(*p, queries);
 }
 
 std::optional<Seconds> Performance::estimate(std::string_view engine, std::string_view node,
@@ -132,7 +138,7 @@ std::optional<Candidate> Performance::baseline(std::string_view engine, std::str
 std::optional<Seconds> Performance::baseline_estimate(std::size_t engine, std::size_t node, int queries) const {
   const auto* p = baseline_points_[engine * testbed_->nodes.size() + node];
   if (!p) return std::nullopt;
-  Seconds estimate = p->preprocessing + Seconds{queries / p->qps};  // as profiled_estimate
+  Seconds estimate = estimate_of(*p, queries);
   if (learned_) {
     const auto& n = testbed_->nodes[node];
     if (auto factor = learned_->factor(p->engine, n.name, *n.baseline_config)) estimate = estimate * *factor;
