@@ -88,13 +88,11 @@ double LateJobLookahead::arrival_rate() const {
 }
 
 double LateJobLookahead::score(const QueuedJob& job, const WorkerView&, const Candidate& candidate,
-                               const Round& round) const {
+                               const Round&) const {
   if (candidate.estimate <= job.remaining) return 0;
   // The job misses its deadline on this worker; Eq. 6.4's fallback offers it
   // every worker, so it misses everywhere.
-  const auto fastest = job.best_estimate.count();
-  const bool expected = arrival_rate() * fastest >= expected_;
-  (void)round;
+  const bool expected = arrival_rate() * job.best_estimate.count() >= expected_;
   return expected ? -candidate.estimate.count() : candidate.estimate.count();
 }
 
