@@ -2,33 +2,18 @@
 
 #include "messages/format.hpp"
 #include "support/errors.hpp"
+#include "support/files.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 
 namespace synergai::config {
 namespace {
 
 LearnedKey key_of(std::string_view engine, std::string_view node, const ExecConfig& config) {
   return LearnedKey{std::string{engine}, std::string{node}, config};
-}
-
-// Writes all of `text` to `fd`; false on an error.
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    auto n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace
@@ -100,28 +85,10 @@ nlohmann::json to_json(const LearnedEntries& entries) {
 std::string dump_learned_profiles(const LearnedEntries& entries) { return to_json(entries).dump(1) + "\n"; }
 
 void save_learned_profiles(const LearnedEntries& entries, const std::filesystem::path& path) {
-  const auto text = dump_learned_profiles(entries);
-  std::error_code ec;
-  const auto folder = path.parent_path();
-  if (!folder.empty()) std::filesystem::create_directories(folder, ec);
-  if (ec) throw RuntimeError{fmt::format("learned profiles {}: cannot create the folder: {}", path.string(), ec.message())};
-  auto tmp = path;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw RuntimeError{fmt::format("learned profiles {}: cannot create: {}", tmp.string(), std::strerror(errno))};
-  const bool written = write_all(fd, text) && ::fsync(fd) == 0;
-  const int error = errno;
-  ::close(fd);
-  if (!written) {
-    std::filesystem::remove(tmp, ec);
-    throw RuntimeError{fmt::format("learned profiles {}: cannot write: {}", tmp.string(), std::strerror(error))};
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw RuntimeError{fmt::format("learned profiles {}: cannot replace: {}", path.string(), ec.message())};
-  // The rename is durable once the folder is.
-  if (int dfd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  try {
+    write_file_durably(path, dump_learned_profiles(entries));
+  } catch (const RuntimeError& e) {
+    throw RuntimeError{fmt::format("learned profiles: {}", e.what())};
   }
 }
 
